@@ -1,0 +1,37 @@
+"""bpe: train, encode and compare byte-pair-encoding tokenizers, bit-identical to tiktoken."""
+# This is the public API of bpe.
+from ._backend import BACKEND as BACKEND
+from .core import Tokenizer as Tokenizer
+from .pretokenize import CL100K as CL100K
+from .pretokenize import O200K as O200K
+from .pretokenize import R50K as R50K
+from .registry import EncodingNotFoundError as EncodingNotFoundError
+from .registry import encoding_for_model as encoding_for_model
+from .registry import get_encoding as get_encoding
+from .registry import get_tokenizer as get_tokenizer
+from .registry import list_encodings as list_encodings
+from .streaming import StreamDecoder as StreamDecoder
+from .vocab_io import VocabFileError as VocabFileError
+from .vocab_io import dump_tiktoken_bpe as dump_tiktoken_bpe
+from .vocab_io import load_tiktoken_bpe as load_tiktoken_bpe
+from .vocab_io import load_tokenizer as load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKEND",
+    "CL100K",
+    "O200K",
+    "R50K",
+    "EncodingNotFoundError",
+    "StreamDecoder",
+    "Tokenizer",
+    "VocabFileError",
+    "dump_tiktoken_bpe",
+    "encoding_for_model",
+    "get_encoding",
+    "get_tokenizer",
+    "list_encodings",
+    "load",
+    "load_tiktoken_bpe",
+]

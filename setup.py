@@ -1,0 +1,53 @@
+"""Build script: the optional Cython fast path (bpe._fast); everything else is in pyproject.toml."""
+import os
+import sys
+import warnings
+
+from setuptools import setup
+from setuptools.command.build_ext import build_ext
+
+
+class OptionalBuildExt(build_ext):
+    """Build the extension if possible; a failed compile leaves a working pure-Python install."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except Exception as exc:  # noqa: BLE001 - any compiler failure means "fall back"
+            warnings.warn(f"bpe: native extension not built ({exc}); using the pure-Python reference")
+
+    def build_extension(self, ext) -> None:
+        try:
+            super().build_extension(ext)
+        except Exception as exc:  # noqa: BLE001
+            warnings.warn(f"bpe: {ext.name} not built ({exc}); using the pure-Python reference")
+
+
+def extensions() -> list:
+    """The Cython modules of bpe._fast, or none when BPE_NO_EXTENSIONS is set or Cython is missing."""
+    if os.environ.get("BPE_NO_EXTENSIONS") or sys.implementation.name != "cpython":
+        return []
+    sources = [os.path.join("bpe", "_fast", f) for f in sorted(os.listdir(os.path.join("bpe", "_fast")))]
+    pyx = [s for s in sources if s.endswith(".pyx")]
+    if not pyx:
+        return []
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        warnings.warn("bpe: Cython is not installed; building without the native fast path")
+        return []
+    from setuptools import Extension
+
+    exts = [
+        Extension(
+            "bpe._fast." + os.path.splitext(os.path.basename(p))[0],
+            [p],
+            language="c++",
+            extra_compile_args=["-O3", "-std=c++17"],
+        )
+        for p in pyx
+    ]
+    return cythonize(exts, compiler_directives={"language_level": "3", "embedsignature": True})
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})
