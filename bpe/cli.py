@@ -6,11 +6,13 @@ to EXTRA_COMMANDS so this file does not grow with every feature.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import io
 import json
 import sys
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import Iterator, Optional, Sequence, TextIO
 
 EXTRA_COMMANDS: tuple[str, ...] = ()  # "module:function" entries, each adding subcommands
 
@@ -39,8 +41,17 @@ def _read_input(paths: Sequence[str]) -> str:
     return "".join(parts)
 
 
-def _open_out(path: Optional[str]) -> TextIO:
-    return open(path, "w", encoding="utf-8") if path else sys.stdout
+@contextlib.contextmanager
+def _open_out(path: Optional[str]) -> Iterator[TextIO]:
+    """The --out file (written atomically, so a failed run leaves no half file) or stdout."""
+    if not path:
+        yield sys.stdout
+        return
+    buffer = io.StringIO()
+    yield buffer
+    from .vocab_io import atomic_write
+
+    atomic_write(path, buffer.getvalue().encode("utf-8"))
 
 
 def _tokenizer(name: str):

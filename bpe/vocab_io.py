@@ -71,11 +71,15 @@ def parse_tiktoken_bpe(data: bytes, source: str = "<bytes>") -> dict[bytes, int]
         try:
             token = base64.b64decode(token_b64, validate=True)
         except (binascii.Error, ValueError):
-            raise VocabFileError(f"{source}:{line_no}: invalid base64 token {token_b64[:60]!r}") from None
+            raise VocabFileError(
+                f"{source}:{line_no}: invalid base64 token {token_b64[:60].decode('utf-8', 'replace')!r}"
+            ) from None
         try:
             rank = int(rank_text)
         except ValueError:
-            raise VocabFileError(f"{source}:{line_no}: rank {rank_text[:30]!r} is not an integer") from None
+            raise VocabFileError(
+                f"{source}:{line_no}: rank {rank_text[:30].decode('utf-8', 'replace')!r} is not an integer"
+            ) from None
         if rank < 0:
             raise VocabFileError(f"{source}:{line_no}: negative rank {rank}")
         if rank in seen_ranks:

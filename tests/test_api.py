@@ -1,0 +1,64 @@
+"""The public surface: __all__ resolves, twins share names and signatures, import hygiene."""
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+
+import bpe
+from bpe import _backend
+
+
+def test_all_resolves():
+    for name in bpe.__all__:
+        assert getattr(bpe, name) is not None
+    assert bpe.BACKEND in ("fast", "reference")
+
+
+def test_twins_share_interface():
+    classes = _backend.core_classes()
+    reference = classes["reference"]
+    for name, cls in classes.items():
+        for method in ("encode_ordinary", "count_ordinary", "encode_piece", "decode_bytes"):
+            assert callable(getattr(cls, method)), (name, method)
+    if "fast" in classes:
+        from bpe import merge
+        from bpe._fast import core
+
+        assert callable(core.byte_pair_encode)
+        ref_params = list(inspect.signature(merge.BytePairCore.__init__).parameters)
+        assert ref_params == ["self", "mergeable_ranks", "special_tokens", "pat_str"]
+
+
+def test_tokenizer_has_tiktoken_surface():
+    import tiktoken
+
+    names = ("encode", "encode_ordinary", "encode_batch", "encode_ordinary_batch", "encode_single_token",
+             "decode", "decode_bytes", "decode_single_token_bytes", "decode_tokens_bytes",
+             "decode_with_offsets", "decode_batch", "n_vocab", "eot_token", "special_tokens_set")
+    assert all(hasattr(tiktoken.Encoding, n) for n in names)
+    missing = [n for n in names if not hasattr(bpe.Tokenizer, n)]
+    assert missing == []
+
+
+def test_import_is_light():
+    code = "import sys, bpe; print(sorted(m for m in ('tiktoken', 'numpy', 'tqdm', 'matplotlib') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_no_extensions_env_forces_reference():
+    code = "import bpe; print(bpe.BACKEND)"
+    env = {"BPE_NO_EXTENSIONS": "1", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "reference"
+
+
+def test_public_functions_documented():
+    for name in bpe.__all__:
+        obj = getattr(bpe, name)
+        if callable(obj):
+            assert inspect.getdoc(obj), name
+    for name, member in inspect.getmembers(bpe.Tokenizer):
+        if not name.startswith("_") and (inspect.isfunction(member) or isinstance(member, property)):
+            assert inspect.getdoc(member), name

@@ -1,0 +1,111 @@
+"""The `bpe` command line, through main(argv) and one real subprocess."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bpe import cli
+
+
+def run(argv, capsys, stdin: str = "", monkeypatch=None):
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = cli.main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_encode_decode_roundtrip(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "in.txt"
+    src.write_text("hello world\n", encoding="utf-8")
+    code, out, _ = run(["encode", "-t", "cl100k_base", str(src)], capsys)
+    assert code == 0 and out.split()[:2] == ["15339", "1917"]
+    code, out, _ = run(["decode", "-t", "cl100k_base"], capsys, stdin=out, monkeypatch=monkeypatch)
+    assert out == "hello world\n"
+
+
+def test_encode_json_and_out_file(tmp_path, capsys, monkeypatch):
+    dest = tmp_path / "ids.json"
+    run(["encode", "--json", "-o", str(dest)], capsys, stdin="hello world", monkeypatch=monkeypatch)
+    assert json.loads(dest.read_text()) == [15339, 1917]
+
+
+def test_encode_special_policy(capsys, monkeypatch):
+    with pytest.raises(SystemExit, match="--allow-special or --ordinary"):
+        run(["encode"], capsys, stdin="<|endoftext|>", monkeypatch=monkeypatch)
+    _, out, _ = run(["encode", "--allow-special"], capsys, stdin="<|endoftext|>", monkeypatch=monkeypatch)
+    assert out.split() == ["100257"]
+    _, out, _ = run(["encode", "--ordinary"], capsys, stdin="<|endoftext|>", monkeypatch=monkeypatch)
+    assert len(out.split()) > 1
+
+
+def test_count_one_and_many(capsys, monkeypatch):
+    _, out, _ = run(["count"], capsys, stdin="hello world", monkeypatch=monkeypatch)
+    assert out.strip() == "2"
+    _, out, _ = run(["count", "-t", "cl100k_base", "-t", "o200k_base"], capsys, stdin="hello world",
+                    monkeypatch=monkeypatch)
+    assert "cl100k_base" in out and "o200k_base" in out
+
+
+def test_train_then_use(tmp_path, capsys, monkeypatch):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("low lower lowest newer wider " * 50, encoding="utf-8")
+    out_path = tmp_path / "tok.tiktoken"
+    code, _, err = run(["train", str(corpus), "--vocab-size", "270", "--out", str(out_path), "-q",
+                        "--special", "<|end|>"], capsys)
+    assert code == 0 and "270 tokens" in err
+    _, out, _ = run(["info", str(out_path)], capsys)
+    assert "n_vocab:         270" in out and "<|end|>=269" in out
+    _, out, _ = run(["encode", "-t", str(out_path)], capsys, stdin="lowest", monkeypatch=monkeypatch)
+    import bpe
+
+    tok = bpe.load(out_path)
+    assert [int(x) for x in out.split()] == tok.encode("lowest")
+    assert len(tok.encode("lowest")) < len("lowest")
+
+
+def test_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit, match="no such file"):
+        run(["encode", str(tmp_path / "nope.txt")], capsys)
+    with pytest.raises(SystemExit, match="neither a known encoding"):
+        run(["encode", "-t", "gpt-17"], capsys, stdin="x", monkeypatch=monkeypatch)
+    with pytest.raises(SystemExit, match="token ids must be integers"):
+        run(["decode"], capsys, stdin="1 two 3", monkeypatch=monkeypatch)
+    with pytest.raises(SystemExit, match="unknown token id"):
+        run(["decode"], capsys, stdin="999999999", monkeypatch=monkeypatch)
+    with pytest.raises(SystemExit, match="corpus file or folder not found"):
+        run(["train", str(tmp_path / "none"), "--vocab-size", "300", "--out", str(tmp_path / "o")], capsys)
+    with pytest.raises(SystemExit, match="too small"):
+        run(["train", str(tmp_path), "--vocab-size", "10", "--out", str(tmp_path / "o")], capsys)
+
+
+def test_help_reads_well(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("encode", "decode", "count", "train", "info", "demo", "examples:"):
+        assert command in out
+
+
+def test_demo_without_corpora(tmp_path, monkeypatch):
+    """A fresh clone: no corpora anywhere, so the demo trains on the stdlib and the built-in sample."""
+    from bpe import corpora, demo
+
+    monkeypatch.setattr(corpora, "find_corpora", lambda path=None: None)
+    out = io.StringIO()
+    rows = demo.run_demo(vocab_size=300, max_chars=50_000, out=out, progress=False, languages=("eng_Latn", "amh_Ethi"))
+    text = out.getvalue()
+    assert "No training mix found" in text and "built-in multilingual sample" in text
+    assert [r["language"] for r in rows] == ["eng_Latn", "amh_Ethi"]
+    assert all(r["trained-300"] > 0 for r in rows)
+
+
+def test_subprocess_entry_point():
+    done = subprocess.run([sys.executable, "-m", "bpe", "count", "-t", "o200k_base"], input="hello world",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "2"

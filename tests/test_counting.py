@@ -1,0 +1,49 @@
+"""Corpus streaming and chunk counting: block-wise counts equal whole-text counts."""
+from __future__ import annotations
+
+import lzma
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+from bpe import counting, pretokenize
+
+PATTERNS = [pretokenize.R50K, pretokenize.CL100K, pretokenize.O200K]
+
+
+def test_example():
+    assert counting.count_chunks(["a a a"], pretokenize.CL100K) == Counter({b" a": 2, b"a": 1})
+
+
+@given(st.lists(st.sampled_from(["word", " ", "\n", "\r\n", "  ", "x.", "'s", "12", "日本", "\t"]), max_size=200),
+       st.integers(min_value=4, max_value=64))
+def test_hyp_blocks_count_like_whole_text(tmp_path_factory, parts, block):
+    text = "".join(parts)
+    path = tmp_path_factory.mktemp("c") / "t.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    blocks = list(counting.iter_file_blocks(path, block_chars=block))
+    assert "".join(blocks) == text
+    for pat in PATTERNS:
+        assert counting.count_chunks(blocks, pat) == counting.count_chunks([text], pat)
+
+
+def test_documents_from_mixed_corpus(tmp_path):
+    (tmp_path / "a.txt").write_text("alpha\n", encoding="utf-8")
+    with lzma.open(tmp_path / "b.txt.xz", "wt", encoding="utf-8") as f:
+        f.write("beta\n")
+    assert list(counting.iter_documents(tmp_path)) == ["alpha\n", "beta\n"]
+    assert list(counting.iter_documents(["x", tmp_path / "a.txt"])) == ["x", "alpha\n"]
+    assert list(counting.iter_documents("just text")) == ["just text"]
+
+
+def test_bad_inputs_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.txt: corpus file or folder not found"):
+        list(counting.iter_documents([tmp_path / "missing.txt"]))
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok line\nsecond\n\xff\xfe broken\n")
+    with pytest.raises(ValueError, match=r"bad.txt:\d+: not valid UTF-8"):
+        list(counting.iter_documents([bad]))
+    with pytest.raises(TypeError, match="corpus items must be"):
+        list(counting.iter_documents([3]))

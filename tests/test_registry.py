@@ -1,0 +1,114 @@
+"""Vendor vocabulary resolution: order, offline guarantees, sha256 checks, and the not-found message."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+
+import pytest
+
+import bpe
+from bpe import registry
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path, cl100k_bytes):
+    """No packages, no tiktoken cache, no downloads: only what a test puts in place."""
+    monkeypatch.setattr(registry, "_package_candidates", lambda spec: [])
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BPE_OFFLINE", "1")
+    monkeypatch.delenv("BPE_VOCAB_DIR", raising=False)
+    return tmp_path
+
+
+_CL100K_BYTES: list = []
+
+
+@pytest.fixture
+def cl100k_bytes() -> bytes:
+    """cl100k_base in .tiktoken format, rendered before the isolation takes the packages away."""
+    if not _CL100K_BYTES:
+        _CL100K_BYTES.append(bpe.vocab_io.format_tiktoken_bpe(bpe.get_encoding("cl100k_base")._mergeable_ranks))
+    return _CL100K_BYTES[0]
+
+
+def test_list_encodings():
+    assert {"cl100k_base", "o200k_base", "r50k_base", "p50k_base"} <= set(bpe.list_encodings())
+
+
+def test_found_in_installed_package():
+    tok = bpe.get_encoding("o200k_base")
+    assert tok.source.startswith("package ")
+    assert tok is bpe.get_encoding("o200k_base")  # cached
+
+
+def test_not_found_names_every_place_and_the_fix(isolated):
+    with pytest.raises(bpe.EncodingNotFoundError) as info:
+        registry.load_ranks(registry.ENCODINGS["r50k_base"])
+    message = str(info.value)
+    assert "'r50k_base'" in message
+    assert "BPE_VOCAB_DIR (not set)" in message
+    assert "tiktoken cache" in message
+    assert "BPE_OFFLINE is set" in message
+    assert "pip install" in message and "306cd27f" in message
+
+
+def test_vocab_dir_and_gz(isolated, monkeypatch, cl100k_bytes):
+    folder = isolated / "vocab"
+    folder.mkdir()
+    (folder / "cl100k_base.tiktoken.gz").write_bytes(gzip.compress(cl100k_bytes))
+    monkeypatch.setenv("BPE_VOCAB_DIR", str(folder))
+    ranks, source = registry.load_ranks(registry.ENCODINGS["cl100k_base"])
+    assert source.startswith("BPE_VOCAB_DIR") and len(ranks) == 100256
+
+
+def test_tiktoken_cache_dir(isolated, cl100k_bytes):
+    spec = registry.ENCODINGS["cl100k_base"]
+    cache = isolated / "cache"
+    cache.mkdir()
+    (cache / hashlib.sha1(spec.url.encode()).hexdigest()).write_bytes(cl100k_bytes)
+    ranks, source = registry.load_ranks(spec)
+    assert source.startswith("tiktoken cache") and len(ranks) == 100256
+
+
+def test_wrong_hash_is_skipped_and_reported(isolated, monkeypatch):
+    folder = isolated / "vocab"
+    folder.mkdir()
+    (folder / "cl100k_base.tiktoken").write_bytes(b"YQ== 0\n")
+    monkeypatch.setenv("BPE_VOCAB_DIR", str(folder))
+    with pytest.raises(bpe.EncodingNotFoundError, match="does not match the expected"):
+        registry.load_ranks(registry.ENCODINGS["cl100k_base"])
+
+
+def test_explicit_path_wins_and_fails_loudly(isolated, cl100k_bytes):
+    path = isolated / "mine.tiktoken"
+    path.write_bytes(cl100k_bytes)
+    tok = bpe.get_encoding("cl100k_base", path=path)
+    assert tok.source.startswith("path argument") and tok.encode("hello world") == [15339, 1917]
+    path.write_bytes(b"YQ== 0\n")
+    with pytest.raises(bpe.VocabFileError, match="mine.tiktoken: sha256"):
+        bpe.get_encoding("cl100k_base", path=path)
+
+
+def test_unknown_name():
+    with pytest.raises(ValueError, match="unknown encoding 'cl100k'.*cl100k_base"):
+        bpe.get_encoding("cl100k")
+
+
+def test_encoding_for_model():
+    assert registry.encoding_name_for_model("gpt-4o-mini") == "o200k_base"
+    assert registry.encoding_name_for_model("gpt-4-turbo") == "cl100k_base"
+    assert registry.encoding_name_for_model("gpt-5.4") == "o200k_base"
+    with pytest.raises(KeyError, match="no known encoding"):
+        registry.encoding_name_for_model("llama-3")
+
+
+def test_no_network_when_offline(isolated, monkeypatch):
+    import socket
+
+    def forbidden(*a, **k):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", forbidden)
+    monkeypatch.setattr(socket, "create_connection", forbidden)
+    with pytest.raises(bpe.EncodingNotFoundError):
+        registry.load_ranks(registry.ENCODINGS["p50k_base"])
