@@ -27,7 +27,9 @@ def extensions() -> list:
     """The Cython modules of bpe._fast, or none when BPE_NO_EXTENSIONS is set or Cython is missing."""
     if os.environ.get("BPE_NO_EXTENSIONS") or sys.implementation.name != "cpython":
         return []
-    sources = [os.path.join("bpe", "_fast", f) for f in sorted(os.listdir(os.path.join("bpe", "_fast")))]
+    fast_dir = os.path.join("bpe", "_fast")
+    # bpe/_fast may be absent (a checkout without the native sources): then build pure Python.
+    sources = [os.path.join(fast_dir, f) for f in sorted(os.listdir(fast_dir))] if os.path.isdir(fast_dir) else []
     pyx = [s for s in sources if s.endswith(".pyx")]
     if not pyx:
         return []
