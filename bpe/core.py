@@ -247,6 +247,15 @@ class Tokenizer:
             keep -= 1
         return ""
 
+    def fit_messages(self, messages: Sequence[Mapping], max_tokens: int, reserve_for_output: int = 0) -> "FitResult":
+        """Keep the system message and the newest messages that fit max_tokens - reserve_for_output.
+
+        Fills older messages newest-first and reports what was dropped (see `bpe.budget.fit_messages`).
+        """
+        from .budget import fit_messages
+
+        return fit_messages(self, messages, max_tokens, reserve_for_output)
+
     # ====================
     # Decoding
     # ====================

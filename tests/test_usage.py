@@ -1,0 +1,149 @@
+"""Usage-log analysis: field names of each export, figures by hand, bad lines with file:line, the generator."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from bpe.cli import main
+from bpe.pricing import load_pricing
+from bpe.usage import UsageLogError, analyze, generate_usage_log, generate_usage_text, parse_month, percentile
+
+TABLE = load_pricing(use_env=False)
+M = Decimal(1_000_000)
+
+
+def write_jsonl(tmp_path, records, name="log.jsonl"):
+    p = tmp_path / name
+    p.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records), encoding="utf-8")
+    return p
+
+
+LOG = [
+    # ours: input includes cached
+    {"timestamp": "2026-01-05T10:00:00Z", "model": "gpt-5.4", "endpoint": "chat", "input_tokens": 1000,
+     "output_tokens": 100, "cached_input_tokens": 400},
+    # OpenAI chat `usage` object nested, unix seconds (2026-01-20)
+    {"created": 1768900000, "model": "gpt-5.4-2026-03-05", "endpoint": "chat",
+     "usage": {"prompt_tokens": 2000, "completion_tokens": 200, "prompt_tokens_details": {"cached_tokens": 0}}},
+    # Anthropic: input excludes cache reads
+    {"starting_at": "2026-02-01T00:00:00Z", "model": "claude-sonnet-4.6", "workspace_id": "search",
+     "input_tokens": 3000, "output_tokens": 300, "cache_read_input_tokens": 1000},
+    {"timestamp": "2026-02-03T00:00:00Z", "model": "gpt-5.4", "endpoint": "chat", "input_tokens": 1000,
+     "output_tokens": 100, "cached_input_tokens": 400},
+]
+
+
+def test_costs_by_hand(tmp_path):
+    r = analyze([write_jsonl(tmp_path, LOG)], TABLE)
+    rows = {(x["month"], x["endpoint"], x["model"]): x for x in r.rows}
+    jan = rows["2026-01", "chat", "gpt-5.4"]
+    # uncached 600 + 2000 = 2600 x 2.50; cached 400 x 0.25; output 300 x 15
+    assert (jan["requests"], jan["uncached_input"], jan["cached_input"], jan["output"]) == (2, 2600, 400, 300)
+    jan_total = (2600 * Decimal("2.50") + 400 * Decimal("0.25") + 300 * 15) / M
+    assert jan["total"] == jan_total == Decimal("0.0111")  # (6500 + 100 + 4500) / 1M
+    feb_search = rows["2026-02", "search", "claude-sonnet-4.6"]
+    assert feb_search["total"] == (3000 * 3 + 1000 * Decimal("0.30") + 300 * 15) / M
+    feb_chat = (600 * Decimal("2.50") + 400 * Decimal("0.25") + 100 * 15) / M
+    assert r.month_totals == {"2026-01": jan_total, "2026-02": feb_search["total"] + feb_chat}
+    ch = r.changes[0]
+    assert ch["delta"] == r.month_totals["2026-02"] - jan_total
+    drivers = {(d["kind"], d["name"]): d["delta"] for d in ch["drivers"]}
+    assert drivers["endpoint", "search"] == feb_search["total"]
+    assert drivers["endpoint", "chat"] == feb_chat - jan_total
+    assert drivers["component", "output"] == (300 * 15 + 100 * 15 - 300 * 15) / M
+    # the drivers of each kind add up to the total change
+    for kind in ("endpoint", "model", "component"):
+        assert sum(d["delta"] for d in ch["drivers"] if d["kind"] == kind) == ch["delta"]
+
+
+def test_percentiles_nearest_rank(tmp_path):
+    assert percentile([1, 2, 3, 4], 50) == 2 and percentile([1, 2, 3, 4], 99) == 4 and percentile([], 50) == 0
+    r = analyze([write_jsonl(tmp_path, LOG)], TABLE)
+    # inputs per request: 1000, 2000, 4000, 1000 -> sorted 1000, 1000, 2000, 4000
+    assert r.percentiles["all"]["p50_input"] == 1000 and r.percentiles["all"]["max_input"] == 4000
+    assert r.percentiles["all"]["p90_input"] == 4000
+
+
+def test_waste_and_remedies_by_hand(tmp_path):
+    base = {"model": "gpt-5.4", "endpoint": "chat", "output_tokens": 10}
+    recs = [dict(base, timestamp=f"2026-01-0{i + 1}T00:00:00Z", input_tokens=n, cached_input_tokens=c,
+                 prefix_hash="sys-v1", prefix_tokens=500) for i, (n, c) in
+            enumerate([(1000, 500), (1000, 0), (1000, 0), (9000, 500)])]
+    r = analyze([write_jsonl(tmp_path, recs)], TABLE, truncate_to=2000)
+    waste = {w["kind"]: w for w in r.waste}
+    # median input 1000; 9000 > 4 x 1000: 8000 tokens above the median x 2.50
+    assert waste["oversized requests"]["dollars"] == 8000 * Decimal("2.50") / M
+    # the prefix was seen on line 1; lines 2 and 3 re-sent it uncached: 2 x 500 tokens
+    assert waste["uncached repeated prefix"]["dollars"] == 1000 * Decimal("2.50") / M
+    rem = {x["remedy"].split(" ")[0]: x for x in r.remedies}
+    assert rem["prompt"]["saving"] == 1000 * (Decimal("2.50") - Decimal("0.25")) / M
+    assert rem["truncate"]["saving"] == 7000 * Decimal("2.50") / M
+    # routing 30% of gpt-5.4 to the cheapest model (deepseek-r1): the same tokens at its prices
+    uncached, cached, out = 500 + 1000 + 1000 + 8500, 1000, 40
+    here = (uncached * Decimal("2.50") + cached * Decimal("0.25") + out * 15) / M
+    there = (uncached * Decimal("0.55") + cached * Decimal("0.55") + out * Decimal("2.19")) / M
+    assert rem["route"]["saving"] == (here - there) * Decimal("0.3")
+
+
+@pytest.mark.parametrize("line, message", [
+    ({"model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "missing field timestamp"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": -5, "output_tokens": 1}, "must be >= 0"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1.5, "output_tokens": 1}, "whole number"),
+    ({"timestamp": "2026-01-01", "model": "gpt-9", "input_tokens": 1, "output_tokens": 1}, "unknown model 'gpt-9'"),
+    ({"timestamp": "last tuesday", "model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "unreadable timestamp"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1}, "missing field output_tokens"),
+    ("{not json", "invalid JSON"),
+])
+def test_bad_line_rejected_with_file_and_line(tmp_path, line, message):
+    p = write_jsonl(tmp_path, [LOG[0], line])
+    with pytest.raises(UsageLogError, match=message) as exc:
+        analyze([p], TABLE)
+    assert f"{p}:2:" in str(exc.value) and "--skip-bad" in str(exc.value)
+    r = analyze([p], TABLE, skip_bad=True)
+    assert r.bad.count == 1 and r.lines == 2 and f"{p}:2:" in r.bad.examples[0]
+
+
+def test_csv_line_numbers_and_parse_month(tmp_path):
+    p = tmp_path / "log.csv"
+    p.write_text("timestamp,model,endpoint,input_tokens,output_tokens\n2026-01-01,gpt-5.4,a,10,1\n"
+                 "2026-01-02,gpt-5.4,a,ten,1\n")
+    with pytest.raises(UsageLogError, match=r"log\.csv:3: input_tokens must be a whole number"):
+        analyze([p], TABLE)
+    assert parse_month("2026-03-31T23:59:59Z") == "2026-03"
+    assert parse_month(1767225600) == "2026-01" and parse_month("1767225600000") == "2026-01"
+
+
+def test_generator_is_seeded_and_readable(tmp_path):
+    assert generate_usage_text(200, seed=3) == generate_usage_text(200, seed=3)
+    assert generate_usage_text(200, seed=3) != generate_usage_text(200, seed=4)
+    for flavor in ("own", "openai", "anthropic"):
+        p = tmp_path / f"{flavor}.csv"
+        generate_usage_log(p, 300, seed=1, fmt="csv", flavor=flavor)
+        r = analyze([p], TABLE)
+        assert r.lines == 300 and r.bad.count == 0 and len(r.months) == 3
+    r = analyze([write_jsonl(tmp_path, generate_usage_text(3000, seed=1).splitlines())], TABLE)
+    last = r.changes[-1]
+    top_endpoint = max((d for d in last["drivers"] if d["kind"] == "endpoint"), key=lambda d: d["delta"])
+    assert top_endpoint["name"] == "search"  # the generator doubles search input in the last month
+
+
+def test_cli_report_formats_and_chart(tmp_path, capsys):
+    log = tmp_path / "u.jsonl"
+    assert main(["usage", "generate", "-o", str(log), "--lines", "500", "--seed", "2"]) == 0
+    assert main(["usage", "report", str(log), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["lines"] == 500 and data["months"] == ["2026-01", "2026-02", "2026-03"]
+    md = tmp_path / "r.md"
+    assert main(["usage", "report", str(log), "--format", "markdown", "-o", str(md)]) == 0
+    assert "## Cost by month x endpoint x model" in md.read_text()
+    png = tmp_path / "c.png"
+    assert main(["usage", "report", str(log), "--chart", str(png)]) == 0
+    err = capsys.readouterr().err
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "matplotlib is not installed" in err
+    else:
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
