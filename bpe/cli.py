@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Iterator, Optional, Sequence, TextIO
 
-EXTRA_COMMANDS: tuple[str, ...] = ("bpe.cost_cli:register", "bpe.budget_cli:register")  # "module:function" entries, each adding subcommands
+EXTRA_COMMANDS: tuple[str, ...] = ("bpe.compare_cli:register", "bpe.cost_cli:register", "bpe.budget_cli:register")  # "module:function" entries, each adding subcommands
 
 EPILOG = """examples:
   bpe demo                                   train a small tokenizer and compare it with cl100k/o200k

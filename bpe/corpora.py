@@ -147,3 +147,344 @@ def stdlib_code_files(limit_bytes: int = 8 << 20) -> Iterator[Path]:
             break
         total += size
         yield path
+
+
+# ====================
+# Listing, manifests and verification
+# ====================
+
+# Our own pinned manifest (corpora/manifest.tsv): path, size as stored, sha256 and what the hash
+# covers. The shared folder ships its own SHA256SUMS / MANIFEST.tsv; pinning copies here means a
+# corpus replaced together with its checksum file is still caught.
+MANIFEST_PATH = PROJECT_ROOT / "corpora" / "manifest.tsv"
+MANIFEST_HEADER = "path\tbytes\tsha256\thash_of"
+UDHR_MIXED = "train/multi/udhr-mul.txt.xz"
+
+
+class CorpusIntegrityError(ValueError):
+    """A corpus file differs from its manifest (size or sha256); the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One corpus file: path relative to the corpora root, stored size, sha256 and what it hashes."""
+
+    path: str
+    size: int
+    sha256: str
+    hash_of: str  # "file" (the stored bytes) or "content" (the text inside an .xz file)
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    """One loadable corpus in a corpora folder, as `bpe corpora` lists it."""
+
+    name: str
+    description: str
+    path: Path
+    files: int
+    size: int
+    languages: int
+
+
+def sha256_file(path: Path, hash_of: str = "file") -> str:
+    """sha256 of a file's stored bytes, or of its decompressed text when hash_of is "content"."""
+    import hashlib
+    import lzma
+
+    digest = hashlib.sha256()
+    opener = lzma.open if hash_of == "content" and path.suffix == ".xz" else open
+    with opener(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_manifest(path: Path = MANIFEST_PATH) -> dict[str, ManifestEntry]:
+    """Entries of a manifest.tsv by path; ValueError naming file:line for a malformed row."""
+    entries: dict[str, ManifestEntry] = {}
+    if not path.is_file():
+        return entries
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if lineno == 1 or not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 4 or not cols[1].isdigit() or len(cols[2]) != 64 or cols[3] not in ("file", "content"):
+            raise ValueError(
+                f"{path}:{lineno}: expected 4 tab-separated columns ({MANIFEST_HEADER}); "
+                "regenerate it with `python corpora/build_manifest.py`"
+            )
+        entries[cols[0]] = ManifestEntry(cols[0], int(cols[1]), cols[2], cols[3])
+    return entries
+
+
+def shared_checksums(root: Path) -> dict[str, ManifestEntry]:
+    """Checksums the corpora folder ships itself: flores200/SHA256SUMS and train/MANIFEST.tsv.
+
+    SHA256SUMS has no sizes (size -1 means "unknown"); MANIFEST.tsv hashes the uncompressed text.
+    """
+    entries: dict[str, ManifestEntry] = {}
+    sums = root / "flores200" / "SHA256SUMS"
+    if sums.is_file():
+        for line in sums.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                digest, name = line.split(None, 1)
+                rel = f"flores200/{name.strip().lstrip('*')}"
+                entries[rel] = ManifestEntry(rel, -1, digest, "file")
+    manifest = root / "train" / "MANIFEST.tsv"
+    if manifest.is_file():
+        rows = manifest.read_text(encoding="utf-8").splitlines()
+        header = rows[0].split("\t") if rows else []
+        for row in rows[1:]:
+            if not row.strip():
+                continue
+            rec = dict(zip(header, row.split("\t")))
+            rel = f"train/{rec['path']}"
+            entries[rel] = ManifestEntry(rel, int(rec["compressed_bytes"]), rec["sha256_of_uncompressed"], "content")
+    return entries
+
+
+def build_manifest(root: Path) -> list[ManifestEntry]:
+    """Hash every file the shared checksums list, checking each against them; for corpora/build_manifest.py."""
+    out = []
+    for rel, shared in sorted(shared_checksums(root).items()):
+        path = root / rel
+        digest = sha256_file(path, shared.hash_of)
+        if digest != shared.sha256:
+            raise CorpusIntegrityError(f"{path}: sha256 {digest} differs from the shipped checksum {shared.sha256}")
+        out.append(ManifestEntry(rel, path.stat().st_size, digest, shared.hash_of))
+    return out
+
+
+def write_manifest(entries: list[ManifestEntry], path: Path = MANIFEST_PATH) -> None:
+    """Write manifest entries as TSV (atomically: temp file, then rename)."""
+    tmp = path.with_suffix(".tmp")
+    lines = [MANIFEST_HEADER] + [f"{e.path}\t{e.size}\t{e.sha256}\t{e.hash_of}" for e in entries]
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+_MANIFEST_CACHE: dict[Path, dict[str, ManifestEntry]] = {}
+
+
+def _expected(root: Path, rel: str) -> "ManifestEntry | None":
+    """The pinned entry for a file, else the folder's own checksum entry, else None."""
+    if MANIFEST_PATH not in _MANIFEST_CACHE:
+        _MANIFEST_CACHE[MANIFEST_PATH] = read_manifest(MANIFEST_PATH)
+    entry = _MANIFEST_CACHE[MANIFEST_PATH].get(rel)
+    if entry is None:
+        if root not in _MANIFEST_CACHE:
+            _MANIFEST_CACHE[root] = shared_checksums(root)
+        entry = _MANIFEST_CACHE[root].get(rel)
+    return entry
+
+
+def verify_file(root: Path, rel: str, full: bool = False) -> bool:
+    """Check one corpus file against the manifest: its size (fast), and its sha256 when full.
+
+    Returns False when no manifest lists the file (nothing to check); raises CorpusIntegrityError
+    on a mismatch.
+    """
+    entry = _expected(root, rel)
+    if entry is None:
+        return False
+    path = root / rel
+    if not path.is_file():
+        raise CorpusIntegrityError(f"{path}: listed in the manifest but missing; restore the corpora folder")
+    size = path.stat().st_size
+    if entry.size >= 0 and size != entry.size:
+        raise CorpusIntegrityError(
+            f"{path}: {size} bytes, the manifest says {entry.size}; the file is truncated or replaced: "
+            "restore it from the shared corpora, or use it anyway with `--verify none` (Python: verify='none')"
+        )
+    if full:
+        digest = sha256_file(path, entry.hash_of)
+        if digest != entry.sha256:
+            raise CorpusIntegrityError(
+                f"{path}: sha256 {digest} differs from the manifest's {entry.sha256}; restore the file"
+            )
+    return True
+
+
+def verify_corpora(root: Path, full: bool = False, progress: bool = False) -> tuple[int, list[str]]:
+    """Check every file the manifests list; returns (files checked, problems as messages)."""
+    entries = dict(shared_checksums(root))
+    entries.update(read_manifest(MANIFEST_PATH))
+    problems: list[str] = []
+    checked = 0
+    items = sorted(entries)
+    if progress:
+        from tqdm import tqdm
+
+        items = tqdm(items, desc="sha256" if full else "sizes", unit="file")
+    for rel in items:
+        try:
+            checked += verify_file(root, rel, full)
+        except CorpusIntegrityError as exc:
+            problems.append(str(exc))
+    return checked, problems
+
+
+def list_corpora(root: Path) -> list[CorpusInfo]:
+    """The corpora found in a folder: FLORES-200 splits, UDHR, the training mix."""
+    found = []
+    for split in ("dev", "devtest"):
+        folder = root / "flores200" / split
+        files = sorted(folder.glob(f"*.{split}")) if folder.is_dir() else []
+        if files:
+            found.append(CorpusInfo(f"flores200-{split}", f"FLORES-200 {split}: parallel sentences (evaluation only)",
+                                    folder, len(files), sum(p.stat().st_size for p in files), len(files)))
+    udhr = udhr_languages(root)
+    if udhr:
+        src = root / "udhr" if (root / "udhr").is_dir() else root / UDHR_MIXED
+        files = sorted(src.glob("*.txt")) if src.is_dir() else [src]
+        found.append(CorpusInfo("udhr", "Universal Declaration of Human Rights: parallel documents", src,
+                                len(files), sum(p.stat().st_size for p in files), len(udhr)))
+    train = training_files(root)
+    if train:
+        langs = {p.name.split(".")[0] for p in train if "_" in p.name}
+        found.append(CorpusInfo("train", "training mix: code, English prose, multilingual text (xz)", root / "train",
+                                len(train), sum(p.stat().st_size for p in train), len(langs)))
+    return found
+
+
+# ====================
+# Loading parallel text by language code
+# ====================
+
+
+@dataclass(frozen=True)
+class LanguageText:
+    """The sentences (or lines) of one language in one corpus."""
+
+    language: Language
+    sentences: tuple
+    corpus: str
+
+
+def _language_table(root: Path) -> dict[str, Language]:
+    table = {lang.code: lang for lang in flores_languages(root)} if (root / "flores200").is_dir() else {}
+    return table
+
+
+def language_info(root: "Path | None", code: str) -> Language:
+    """Name and script of a code: from languages.tsv when listed, else the script subtag of the code."""
+    if root is not None:
+        lang = _language_table(root).get(code)
+        if lang is not None:
+            return lang
+    script = code.rsplit("_", 1)[-1] if "_" in code else "?"
+    return Language(code, code, script, SCRIPT_NAMES.get(script, script))
+
+
+def udhr_languages(root: Path) -> dict[str, str]:
+    """UDHR language code -> name: `udhr/<code>.txt` files, else the blocks of the training mix's udhr-mul."""
+    folder = root / "udhr"
+    if folder.is_dir():
+        return {p.stem: p.stem for p in sorted(folder.glob("*.txt"))}
+    return {code: name for code, (name, _) in _udhr_blocks(root).items()}
+
+
+_UDHR_CACHE: dict[Path, dict[str, tuple[str, list[str]]]] = {}
+
+
+def _udhr_blocks(root: Path) -> dict[str, tuple[str, list[str]]]:
+    """Parse `===== UDHR <name> [<code>] =====` blocks of udhr-mul.txt.xz (first block per code wins)."""
+    import lzma
+    import re
+
+    if root in _UDHR_CACHE:
+        return _UDHR_CACHE[root]
+    path = root / UDHR_MIXED
+    blocks: dict[str, tuple[str, list[str]]] = {}
+    if path.is_file():
+        header = re.compile(r"^===== UDHR (.*) \[([^\]]+)\] =====$")
+        current: "list[str] | None" = None
+        with lzma.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                line = line.rstrip("\n")
+                m = header.match(line)
+                if m:
+                    name, code = m.groups()
+                    current = None if code in blocks else []
+                    if current is not None:
+                        blocks[code] = (name, current)
+                elif current is not None and line.strip():
+                    current.append(line)
+    _UDHR_CACHE[root] = blocks
+    return blocks
+
+
+def load_texts(
+    root: Path,
+    languages: "list[str] | None" = None,
+    corpus: str = "flores200-devtest",
+    verify: str = "size",
+) -> list[LanguageText]:
+    """Load one corpus for the given language codes (default: all it has), checked against the manifest.
+
+    corpus: "flores200-devtest", "flores200-dev", "flores200" (dev + devtest), "udhr" or "train".
+    verify: "none", "size" (fast) or "full" (sha256 of every file read).
+    """
+    if verify not in ("none", "size", "full"):
+        raise ValueError(f"verify must be 'none', 'size' or 'full', got {verify!r}")
+    if corpus in ("flores200", "flores200-dev", "flores200-devtest"):
+        splits = ("dev", "devtest") if corpus == "flores200" else (corpus.split("-")[1],)
+        table = _language_table(root)
+        codes = languages or list(table)
+        out = []
+        for code in codes:
+            sentences: list[str] = []
+            for split in splits:
+                path = flores_path(root, code, split)
+                if verify != "none":
+                    verify_file(root, f"flores200/{split}/{path.name}", full=verify == "full")
+                sentences.extend(path.read_text(encoding="utf-8").splitlines())
+            out.append(LanguageText(table.get(code) or language_info(None, code), tuple(sentences), corpus))
+        return out
+    if corpus == "udhr":
+        available = udhr_languages(root)
+        codes = languages or list(available)
+        out = []
+        for code in codes:
+            if code not in available:
+                raise ValueError(f"no UDHR text for {code!r} in {root}; `bpe corpora --languages udhr` lists the codes")
+            if (root / "udhr").is_dir():
+                lines = (root / "udhr" / f"{code}.txt").read_text(encoding="utf-8").splitlines()
+                name = code
+            else:
+                if verify != "none":
+                    verify_file(root, UDHR_MIXED, full=verify == "full")
+                name, lines = _udhr_blocks(root)[code]
+            lang = language_info(root, code)
+            if lang.name == code:
+                lang = Language(code, name, lang.script_code, lang.script)
+            out.append(LanguageText(lang, tuple(line for line in lines if line.strip()), corpus))
+        return out
+    if corpus == "train":
+        import lzma
+
+        files = {p.name.split(".")[0]: p for p in training_files(root, ("en", "multi")) if "_" in p.name.split(".")[0]}
+        codes = languages or sorted(files)
+        out = []
+        for code in codes:
+            if code not in files:
+                raise ValueError(f"no training-mix file for {code!r} under {root / 'train'}")
+            path = files[code]
+            if verify != "none":
+                verify_file(root, path.relative_to(root).as_posix(), full=verify == "full")
+            with lzma.open(path, "rt", encoding="utf-8") as f:
+                lines = tuple(line.rstrip("\n") for line in f if line.strip())
+            out.append(LanguageText(language_info(root, code), lines, corpus))
+        return out
+    raise ValueError(f"unknown corpus {corpus!r}; choose flores200-devtest, flores200-dev, flores200, udhr or train")
+
+
+# ISO 15924 names for scripts that appear in codes but may be missing from languages.tsv.
+SCRIPT_NAMES = {
+    "Latn": "Latin", "Cyrl": "Cyrillic", "Arab": "Arabic", "Hebr": "Hebrew", "Grek": "Greek", "Deva": "Devanagari",
+    "Beng": "Bengali", "Thai": "Thai", "Hans": "Han (Simplified)", "Hant": "Han (Traditional)", "Jpan": "Japanese",
+    "Hang": "Hangul", "Ethi": "Ethiopic", "Armn": "Armenian", "Geor": "Georgian", "Taml": "Tamil", "Telu": "Telugu",
+    "Gujr": "Gujarati", "Cans": "Canadian Aboriginal", "Cher": "Cherokee", "Copt": "Coptic", "Syrc": "Syriac",
+    "Olck": "Ol Chiki",
+}
