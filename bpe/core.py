@@ -414,6 +414,39 @@ class Tokenizer:
             backend=backend,
         )
 
+    @classmethod
+    def train_from_counts(
+        cls,
+        counts: Mapping[bytes, int],
+        vocab_size: int,
+        *,
+        pat_str: str = "o200k",
+        special_tokens: Iterable[str] = (),
+        min_frequency: int = 1,
+        max_token_length: "int | None" = None,
+        progress: bool = False,
+        name: str = "trained",
+        backend: "str | None" = None,
+    ) -> "Tokenizer":
+        """Train from pre-counted chunks (UTF-8 bytes -> count), e.g. shards counted elsewhere and summed.
+
+        The chunks must come from splitting with `pat_str`, which the tokenizer will use to encode.
+        """
+        from .train import train_tokenizer_from_counts
+
+        return train_tokenizer_from_counts(
+            cls,
+            counts,
+            vocab_size,
+            pat_str=pat_str,
+            special_tokens=special_tokens,
+            min_frequency=min_frequency,
+            max_token_length=max_token_length,
+            progress=progress,
+            name=name,
+            backend=backend,
+        )
+
 
 def _is_utf8_clean(text: str) -> bool:
     try:

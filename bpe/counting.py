@@ -22,6 +22,10 @@ from .pretokenize import compile_pattern
 Corpus = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
 BLOCK_CHARS = 1 << 20
+# Longest chunk counted whole: a longer one (a megabyte-long line without spaces) is cut into slices of
+# this many characters, with a warning, because one huge chunk makes every merge rescan it (a stall).
+# Far above any natural piece; both twins apply the same cut, so their counts stay equal.
+MAX_CHUNK_CHARS = 1 << 13
 # Searched backwards ((?r)) so the last cut point in a block is found first.
 _SAFE_CUT = regex.compile(r"(?r)(?<=\S)\n(?=\S)")
 _OPENERS = {".xz": lzma.open, ".lzma": lzma.open, ".gz": gzip.open, ".bz2": bz2.open}
@@ -117,7 +121,26 @@ def count_chunks(documents: Iterable[str], pat_str: str, progress: bool = False)
     finally:
         if bar is not None:
             bar.close()
+    n_long = 0
+    for chunk in [chunk for chunk in counts if len(chunk) > MAX_CHUNK_CHARS]:
+        n = counts.pop(chunk)
+        n_long += n
+        for i in range(0, len(chunk), MAX_CHUNK_CHARS):
+            counts[chunk[i : i + MAX_CHUNK_CHARS]] += n
+    if n_long:
+        _long_chunk_warning(n_long, MAX_CHUNK_CHARS)
     return Counter({chunk.encode("utf-8", "surrogatepass"): n for chunk, n in counts.items()})
+
+
+def _long_chunk_warning(n_long: int, max_chunk_chars: int) -> None:
+    import warnings
+
+    warnings.warn(
+        f"{n_long} pre-tokenised chunk(s) longer than {max_chunk_chars} characters were cut into "
+        f"{max_chunk_chars}-character slices (a huge chunk would stall training); merges may differ "
+        "from a trainer without this cap on such text",
+        stacklevel=3,
+    )
 
 
 def _progress_bar(enabled: bool, desc: str, **kwargs):

@@ -88,10 +88,21 @@ def train_from_counts(
     """
     if num_merges < 0:
         raise ValueError(f"num_merges must be >= 0, got {num_merges}")
+    if min_frequency < 1:
+        raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
+    if max_token_length is not None and max_token_length < 2:
+        raise ValueError(f"max_token_length must be >= 2 bytes (or None), got {max_token_length}")
     vocab = [bytes([i]) for i in range(256)]
     words: list[list[int]] = []
     weights: list[int] = []
     for chunk, n in counts.items():
+        if not isinstance(chunk, bytes):
+            raise ValueError(
+                f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
+                "encode str chunks with .encode('utf-8')"
+            )
+        if n < 0:
+            raise ValueError(f"count of chunk {chunk!r:.40} is negative ({n}); counts must be >= 0")
         if n > 0 and len(chunk) >= 2:
             words.append(list(chunk))
             weights.append(int(n))
@@ -158,6 +169,18 @@ def train_from_counts(
     return result
 
 
+def _check_train_args(vocab_size: int, special_tokens: list, min_frequency: int, max_token_length: "int | None") -> None:
+    if vocab_size < 256 + len(special_tokens):
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small: 256 byte tokens + {len(special_tokens)} special tokens "
+            "need at least that many ids"
+        )
+    if min_frequency < 1:
+        raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
+    if max_token_length is not None and max_token_length < 2:
+        raise ValueError(f"max_token_length must be >= 2 bytes (or None), got {max_token_length}")
+
+
 def train_tokenizer(
     cls: "type[Tokenizer]",
     corpus: Corpus,
@@ -174,19 +197,38 @@ def train_tokenizer(
     """Count chunks of the corpus, learn merges, and build the Tokenizer (n_vocab == vocab_size at most)."""
     from . import _backend
 
-    special_tokens = list(dict.fromkeys(special_tokens))
-    if vocab_size < 256 + len(special_tokens):
-        raise ValueError(
-            f"vocab_size={vocab_size} is too small: 256 byte tokens + {len(special_tokens)} special tokens "
-            "need at least that many ids"
-        )
-    if min_frequency < 1:
-        raise ValueError(f"min_frequency must be >= 1, got {min_frequency}")
-    if max_token_length is not None and max_token_length < 2:
-        raise ValueError(f"max_token_length must be >= 2 bytes (or None), got {max_token_length}")
+    _check_train_args(vocab_size, list(dict.fromkeys(special_tokens)), min_frequency, max_token_length)
     pat = resolve_pattern(pat_str)
     compile_pattern(pat)
-    counts = count_chunks(iter_documents(corpus), pat, progress=progress)
+    trainer = _backend.trainers().get(backend or _backend.BACKEND, _backend.trainers()["reference"])
+    # Each trainer module brings its counting twin (the native one counts on all cores).
+    counts = getattr(trainer, "count_chunks", count_chunks)(iter_documents(corpus), pat, progress=progress)
+    return train_tokenizer_from_counts(
+        cls, counts, vocab_size, pat_str=pat, special_tokens=special_tokens, min_frequency=min_frequency,
+        max_token_length=max_token_length, progress=progress, name=name, backend=backend,
+    )
+
+
+def train_tokenizer_from_counts(
+    cls: "type[Tokenizer]",
+    counts: Mapping[bytes, int],
+    vocab_size: int,
+    *,
+    pat_str: str = "o200k",
+    special_tokens: Iterable[str] = (),
+    min_frequency: int = 1,
+    max_token_length: "int | None" = None,
+    progress: bool = False,
+    name: str = "trained",
+    backend: "str | None" = None,
+) -> "Tokenizer":
+    """Learn merges from chunk counts split with pat_str and build the Tokenizer."""
+    from . import _backend
+
+    special_tokens = list(dict.fromkeys(special_tokens))
+    _check_train_args(vocab_size, special_tokens, min_frequency, max_token_length)
+    pat = resolve_pattern(pat_str)
+    compile_pattern(pat)
     trainer = _backend.trainers().get(backend or _backend.BACKEND, _backend.trainers()["reference"])
     result = trainer.train_from_counts(
         counts,
