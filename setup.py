@@ -40,10 +40,13 @@ def extensions() -> list:
         return []
     from setuptools import Extension
 
+    # The C++ headers and .pxd hold the algorithm; list them so editing one triggers a rebuild.
+    headers = [s for s in sources if s.endswith((".hpp", ".h", ".pxd"))]
     exts = [
         Extension(
             "bpe._fast." + os.path.splitext(os.path.basename(p))[0],
             [p],
+            depends=headers,
             language="c++",
             extra_compile_args=["-O3", "-std=c++17"],
         )
