@@ -23,9 +23,9 @@ saying what was kept and dropped, in messages, tokens and dollars.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Sequence, Union
 
 from .pricing import MILLION, ModelPrice, PricingTable, default_pricing, tokenizer_for
 

@@ -12,6 +12,7 @@ from .streaming import StreamDecoder
 if TYPE_CHECKING:  # pragma: no cover
     import tiktoken
 
+    from .budget import FitResult
     from .train import Corpus
 
 AllowedSpecial = Union[Literal["all"], AbstractSet[str]]

@@ -121,11 +121,15 @@ class BytePairCore:
             self.decoder[rank] = text.encode("utf-8")
         self._cache: dict[str, list[int]] = {}
 
+    def merge_bytes(self, data: bytes) -> list[int]:
+        """The merge rule applied to one piece's bytes (subclasses with another rule override this)."""
+        return byte_pair_encode(data, self.ranks)
+
     def encode_piece(self, piece: str) -> list[int]:
         """Encode one pre-tokenised piece (cached)."""
         ids = self._cache.get(piece)
         if ids is None:
-            ids = byte_pair_encode(piece.encode("utf-8"), self.ranks)
+            ids = self.merge_bytes(piece.encode("utf-8"))
             if len(self._cache) >= self.CACHE_LIMIT:
                 self._cache.clear()
             self._cache[piece] = ids

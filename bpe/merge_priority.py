@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 from typing import Iterable, Mapping, Sequence
 
-from .pretokenize import compile_pattern
+from .merge import BytePairCore
 
 _NONE = (1 << 62, -1)  # (priority, new id) of a pair that is not a merge
 
@@ -124,10 +124,11 @@ def _merge_heap(ids: list[int], table: Mapping[tuple[int, int], tuple[int, int]]
     return out
 
 
-class MergePriorityCore:
-    """Encoder core with HF's merge-priority rule; same interface as `bpe.merge.BytePairCore`."""
+class MergePriorityCore(BytePairCore):
+    """Encoder core with HF's merge-priority rule; same interface as `bpe.merge.BytePairCore`.
 
-    CACHE_LIMIT = 200_000
+    Only the merge of one piece differs; splitting, caching, counting and decoding are inherited.
+    """
 
     def __init__(
         self,
@@ -139,47 +140,13 @@ class MergePriorityCore:
         ignore_merges: bool = False,
     ) -> None:
         """`merges` in priority order; `ignore_merges` returns a whole piece that is a token as one id (HF's flag)."""
-        self.ranks = dict(mergeable_ranks)
-        self.pat_str = pat_str
+        super().__init__(mergeable_ranks, special_tokens, pat_str)
         self.merges = [(bytes(a), bytes(b)) for a, b in merges]
         self.ignore_merges = ignore_merges
         self.table = build_merge_table(self.ranks, self.merges)
         self.byte_ids = [self.ranks.get(bytes([b]), -1) for b in range(256)]
-        self._finditer = compile_pattern(pat_str).finditer
-        self.decoder: dict[int, bytes] = {rank: token for token, rank in self.ranks.items()}
-        for text, rank in special_tokens.items():
-            self.decoder[rank] = text.encode("utf-8")
-        self._cache: dict[str, list[int]] = {}
 
-    def encode_piece(self, piece: str) -> list[int]:
-        """Encode one pre-tokenised piece (cached)."""
-        ids = self._cache.get(piece)
-        if ids is None:
-            data = piece.encode("utf-8")
-            rank = self.ranks.get(data) if self.ignore_merges else None
-            ids = [rank] if rank is not None else merge_priority_encode(data, self.byte_ids, self.table)
-            if len(self._cache) >= self.CACHE_LIMIT:
-                self._cache.clear()
-            self._cache[piece] = ids
-        return ids
-
-    def encode_ordinary(self, text: str) -> list[int]:
-        """Encode text with no special-token handling."""
-        out: list[int] = []
-        encode_piece = self.encode_piece
-        for match in self._finditer(text):
-            out.extend(encode_piece(match.group()))
-        return out
-
-    def count_ordinary(self, text: str) -> int:
-        """Number of tokens `encode_ordinary(text)` would return."""
-        encode_piece = self.encode_piece
-        return sum(len(encode_piece(m.group())) for m in self._finditer(text))
-
-    def decode_bytes(self, tokens: Sequence[int]) -> bytes:
-        """Concatenate the bytes of the tokens; an unknown id raises KeyError."""
-        decoder = self.decoder
-        try:
-            return b"".join([decoder[t] for t in tokens])
-        except KeyError as exc:
-            raise KeyError(f"unknown token id {exc.args[0]!r}") from None
+    def merge_bytes(self, data: bytes) -> list[int]:
+        """HF's rule: apply the highest-priority merge present, repeatedly (whole-piece hit first with ignore_merges)."""
+        rank = self.ranks.get(data) if self.ignore_merges else None
+        return [rank] if rank is not None else merge_priority_encode(data, self.byte_ids, self.table)

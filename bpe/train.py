@@ -14,7 +14,6 @@ Tie-break, the one rule that makes results reproducible: **highest count, then t
 from __future__ import annotations
 
 import heapq
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 

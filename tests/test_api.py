@@ -17,7 +17,6 @@ def test_all_resolves():
 
 def test_twins_share_interface():
     classes = _backend.core_classes()
-    reference = classes["reference"]
     for name, cls in classes.items():
         for method in ("encode_ordinary", "count_ordinary", "encode_piece", "decode_bytes"):
             assert callable(getattr(cls, method)), (name, method)

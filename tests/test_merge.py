@@ -1,7 +1,6 @@
 """The rank-based merge: linear and heap paths agree, twins agree, every vocabulary token round-trips."""
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, strategies as st
 
 from bpe import _backend, merge
