@@ -52,7 +52,13 @@ class CharClasses {
             if (found == n_blocks_) memcpy(blocks_ + (n_blocks_++ << 8), blk, 256);
             stage1_[b] = (uint16_t)found;
         }
+        for (uint32_t c = 0; c < 256; c++)
+            byte_[c] = c >= 0x80 ? (uint8_t)BYTE_HI : (uint8_t)(flat[c] | (c == '\r' || c == '\n' ? BYTE_NL : 0));
     }
+    // Flags of one byte for the ASCII fast paths: the ASCII character's flags, plus BYTE_NL for \r
+    // and \n; any byte >= 0x80 is just BYTE_HI (a non-ASCII character starts or continues there).
+    static const uint8_t BYTE_NL = 0x40, BYTE_HI = 0x80;
+    inline uint8_t byte(uint8_t c) const { return byte_[c]; }
     inline uint8_t of(uint32_t cp) const { return blocks_[(stage1_[cp >> 8] << 8) | (cp & 0xFF)]; }
     inline uint8_t ascii(uint8_t c) const { return blocks_[c]; }  // block 0 is always stored first
 
@@ -60,6 +66,7 @@ class CharClasses {
     uint16_t stage1_[0x1100];
     uint8_t blocks_[256 * 0x1100];  // worst case: every block distinct (Unicode 17 needs 139)
     uint32_t n_blocks_;
+    uint8_t byte_[256];
 };
 
 static inline const CharClasses& char_classes() {
@@ -80,10 +87,11 @@ class Scanner {
 
     // End (byte offset) of the piece starting at i < n.
     inline size_t next(Pattern pat, size_t i) const {
+        size_t e;
         switch (pat) {
             case PAT_R50K: return next_r50k(i);
-            case PAT_CL100K: return next_cl100k(i);
-            default: return next_o200k(i);
+            case PAT_CL100K: return (e = ascii_cl100k(i)) ? e : next_cl100k(i);
+            default: return (e = ascii_o200k(i)) ? e : next_o200k(i);
         }
     }
 
@@ -172,6 +180,100 @@ class Scanner {
             (BPE_FOLD(r, c1) && BPE_FOLD(e, c2)))
             return b + l2;
         return 0;
+    }
+
+    // ==================== ASCII fast paths
+    // Most pieces of English and code are ASCII through and through. These scanners decide such a
+    // piece with one table load per byte and none of the general scanner's UTF-8 decoding and
+    // backtracking, and give up (return 0; every real end is > 0) as soon as a decision would
+    // depend on a non-ASCII character: a run that stops at one, or one that follows a possible
+    // prefix. The general scanner then redoes the piece, so their answers only need to be right on
+    // ASCII, where U = [A-Z], W = [a-z] and the flags are the same table's.
+    static constexpr uint8_t HI = CharClasses::BYTE_HI, NL = CharClasses::BYTE_NL;
+    inline uint8_t bf(size_t i) const { return cls_.byte(s_[i]); }
+    inline bool hi_at(size_t i) const { return i < n_ && s_[i] >= 0x80; }
+    // End of the run of ASCII bytes with any of `mask` from i (it stops at any non-ASCII byte).
+    inline size_t arun(uint8_t mask, size_t i) const {
+        while (i < n_ && (bf(i) & mask)) i++;
+        return i;
+    }
+    // End of the run of ASCII "other" bytes (none of L, N, S) from i.
+    inline size_t arun_other(size_t i) const {
+        while (i < n_ && !(bf(i) & (O_MASK | HI))) i++;
+        return i;
+    }
+    // Whitespace piece at i, 0 if a non-ASCII character ends the run: `\s*[\r\n]` (o200k: `+`)
+    // ends after the run's last \r or \n, `\s+(?!\S)` backs off one character, `\s` (o200k:
+    // `\s+`) keeps a lone one. cl100k tries `\s++$` first, o200k after the newline rule.
+    inline size_t ascii_space(size_t i, bool end_first) const {
+        size_t e = arun(BPE_S, i);
+        if (hi_at(e)) return 0;
+        if (end_first && e == n_) return n_;
+        for (size_t k = e; k > i; k--)
+            if (bf(k - 1) & NL) return k;
+        if (e == n_) return n_;
+        return e - 1 > i ? e - 1 : e;
+    }
+    // \p{N}{1,3} from a digit at i.
+    inline size_t ascii_digits(size_t i) const {
+        size_t e = i + 1;
+        for (int k = 1; k < 3 && e < n_; k++, e++) {
+            uint8_t b = bf(e);
+            if (b & HI) return 0;
+            if (!(b & BPE_N)) break;
+        }
+        return e;
+    }
+
+    size_t ascii_o200k(size_t i) const {
+        uint8_t f = bf(i);
+        if (f & HI) return 0;
+        size_t w = i;  // start of the letters, after the optional prefix [^\r\n\p{L}\p{N}]
+        if (!(f & (BPE_L | BPE_N | NL)) && i + 1 < n_) {
+            uint8_t f1 = bf(i + 1);
+            if (f1 & HI) return 0;
+            if (f1 & BPE_L) w = i + 1;
+        }
+        if (w > i || (f & BPE_L)) {  // P?U*W+ or else P?U+W*: on ASCII both are "upper run, lower run"
+            size_t e = arun(BPE_W, arun(BPE_U, w));
+            if (hi_at(e)) return 0;
+            return o200k_contraction(e);
+        }
+        if (f & BPE_N) return ascii_digits(i);
+        size_t o = i;
+        if (s_[i] == ' ' && i + 1 < n_ && !(bf(i + 1) & O_MASK)) o = i + 1;  // ' ?' before other
+        if (o > i || !(f & BPE_S)) {
+            size_t e = arun_other(o);
+            if (hi_at(e)) return 0;
+            while (e < n_ && (s_[e] == '\r' || s_[e] == '\n' || s_[e] == '/')) e++;
+            return e;
+        }
+        return ascii_space(i, false);
+    }
+
+    size_t ascii_cl100k(size_t i) const {
+        uint8_t f = bf(i);
+        if ((f & HI) || s_[i] == '\'') return 0;  // contractions: the general scanner
+        size_t w = (f & BPE_L) ? i : n_;
+        if (!(f & (BPE_L | BPE_N | NL)) && i + 1 < n_) {
+            uint8_t f1 = bf(i + 1);
+            if (f1 & HI) return 0;
+            if (f1 & BPE_L) w = i + 1;
+        }
+        if (w < n_) {
+            size_t e = arun(BPE_L, w);
+            return hi_at(e) ? 0 : e;
+        }
+        if (f & BPE_N) return ascii_digits(i);
+        size_t o = i;
+        if (s_[i] == ' ' && i + 1 < n_ && !(bf(i + 1) & O_MASK)) o = i + 1;
+        if (o > i || !(f & BPE_S)) {
+            size_t e = arun_other(o);
+            if (hi_at(e)) return 0;
+            while (e < n_ && (s_[e] == '\r' || s_[e] == '\n')) e++;
+            return e;
+        }
+        return ascii_space(i, true);
     }
 
     // '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
