@@ -198,20 +198,24 @@ def plot(rows: list[dict]) -> None:
     except ImportError:
         print("matplotlib not installed: no plot")
         return
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    # One colour per trainer, one line style per vocab size: the eye groups by trainer first.
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
     series: dict[tuple, list] = {}
     for r in rows:
         if "seconds" in r:
             series.setdefault((r["trainer"], r["vocab"]), []).append((r["corpus_mb"], r["seconds"]))
-    for (trainer, vocab), pts in sorted(series.items()):
+    colours = {t: f"C{i}" for i, t in enumerate(ALL_TRAINERS)}
+    styles = {v: s for v, s in zip(sorted({v for _, v in series}), ["-", "--", ":", "-."])}
+    for (trainer, vocab), pts in sorted(series.items(), key=lambda kv: (ALL_TRAINERS.index(kv[0][0]), kv[0][1])):
         pts.sort()
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=f"{trainer} {vocab}")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", color=colours[trainer],
+                linestyle=styles[vocab], linewidth=2.5 if trainer == "bpe-fast" else 1.2, label=f"{trainer} {vocab:,}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("corpus size (MB of UTF-8 text)")
     ax.set_ylabel("training time (s)")
-    ax.set_title("BPE training time vs corpus size (2 cores)")
-    ax.legend(fontsize=7)
+    ax.set_title("BPE training time vs corpus size (2 cores; line style = vocab size)")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(PLOT, dpi=120)
     print(f"wrote {PLOT}")
