@@ -71,6 +71,14 @@ def build_qwen(spec: "EncodingSpec", data: bytes, source: str) -> Tokenizer:
 # Mistral Tekken (mistral-common: mistral_common/data/tekken_*.json)
 # ====================
 
+# The "pattern" of the Tekken files mistral-common ships (o200k's without contractions, one digit per
+# piece). build_tekken uses the file's own pattern; this copy lets tests and bpe._fast name it.
+TEKKEN_PATTERN = (
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+    r"""|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+    r"""|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+
 # Tekken files of version <= v7 carry no "special_tokens" list; mistral-common then uses these
 # (`Tekkenizer.DEPRECATED_SPECIAL_TOKENS`) for ids 0-19 and fills the rest with <SPECIAL_{id}>.
 TEKKEN_DEFAULT_SPECIAL_TOKENS = (

@@ -7,9 +7,11 @@ from collections import Counter
 import pytest
 from hypothesis import given, strategies as st
 
-from bpe import counting, pretokenize
+from bpe import counting, pretokenize, vendors
 
 PATTERNS = [pretokenize.R50K, pretokenize.CL100K, pretokenize.O200K]
+# Vendor patterns with a native scanner too (bpe._fast.core._BUILTIN_PATTERNS).
+VENDOR_PATTERNS = [vendors.QWEN_PATTERN, vendors.QWEN3_5_PATTERN, vendors.TEKKEN_PATTERN]
 
 
 def test_example():
@@ -26,6 +28,14 @@ def test_hyp_blocks_count_like_whole_text(tmp_path_factory, parts, block):
     assert "".join(blocks) == text
     for pat in PATTERNS:
         assert counting.count_chunks(blocks, pat) == counting.count_chunks([text], pat)
+
+
+@pytest.mark.parametrize("pat", PATTERNS + VENDOR_PATTERNS)
+def test_native_counting_matches_reference(pat):
+    fast_counting = pytest.importorskip("bpe._fast.counting")
+    assert pat in fast_counting._NATIVE_PATTERNS  # counted by the native splitter, not regex
+    docs = ["I'm HE'LL 12345 日本語\u0301 e\u0301te  \r\n\n  x ", "a//\n/b \t\u00a0z!! \n", "  \n", ""]
+    assert fast_counting.count_chunks(docs, pat, workers=1) == counting.count_chunks(docs, pat)
 
 
 def test_documents_from_mixed_corpus(tmp_path):

@@ -1,4 +1,7 @@
-"""Native pre-tokeniser (bpe/_fast/_pretokenize.hpp) == `regex.findall` for R50K, CL100K and O200K.
+"""Native pre-tokeniser (bpe/_fast/_pretokenize.hpp) == `regex.findall` for every pattern it handles.
+
+R50K, CL100K and O200K, and the vendor patterns: Qwen, Qwen 3.5/3.6, Tekken, and HF's GPT-2 pattern
+(Claude legacy, also wrapped in bpe.pipeline's cover pattern), which the R50K scanner splits.
 
 The scanner replaces the regex engine, so it is checked against it directly: hand-picked corner
 cases of each construct, then hypothesis on arbitrary text and on alphabets built from the
@@ -7,20 +10,29 @@ characters where the patterns' classes meet. The generated Unicode table is chec
 from __future__ import annotations
 
 import importlib.util
+import json
 import pathlib
 
 import pytest
 from hypothesis import given, strategies as st
 
-from bpe import _backend, pretokenize
+from bpe import _backend, pretokenize, vendors
+from bpe.hf_json import GPT2_BYTELEVEL_PATTERN
+from bpe.pipeline import cover_pattern
 from tests.helpers import any_text
 
-PATTERNS = [
-    pytest.param(pretokenize.R50K, id="r50k"),
-    pytest.param(pretokenize.CL100K, id="cl100k"),
-    pytest.param(pretokenize.O200K, id="o200k"),
-]
-ALL = [pretokenize.R50K, pretokenize.CL100K, pretokenize.O200K]
+NATIVE = {
+    "r50k": pretokenize.R50K,
+    "cl100k": pretokenize.CL100K,
+    "o200k": pretokenize.O200K,
+    "qwen": vendors.QWEN_PATTERN,
+    "qwen3.5": vendors.QWEN3_5_PATTERN,
+    "tekken": vendors.TEKKEN_PATTERN,
+    "gpt2": GPT2_BYTELEVEL_PATTERN,
+    "claude-legacy": cover_pattern(GPT2_BYTELEVEL_PATTERN),
+}
+PATTERNS = [pytest.param(pat, id=name) for name, pat in NATIVE.items()]
+ALL = list(NATIVE.values())
 FAST_DIR = pathlib.Path(__file__).resolve().parents[1] / "bpe" / "_fast"
 
 
@@ -89,11 +101,34 @@ def test_every_code_point_alone_and_in_context(native):
 
 def test_custom_pattern_falls_back_to_regex(native):
     assert native.split("ab  cd", r"\w+|\s+") == ["ab", "  ", "cd"]
+    assert native.split("a\ud800b", r"\w+|\s+") == ["a", "b"]  # regex takes lone surrogates
 
 
-def test_lone_surrogate_raises(native):
+@pytest.mark.parametrize("pat", PATTERNS)
+def test_lone_surrogate_raises(native, pat):
+    # Only the native path needs UTF-8, so this also shows the pattern does not fall back to regex.
     with pytest.raises(UnicodeEncodeError):
-        native.split("a\ud800b", pretokenize.CL100K)
+        native.split("a\ud800b", pat)
+
+
+def test_vendor_patterns_are_the_vendors(native):
+    """core.pyx spells the vendor patterns out (it cannot import their modules); they must not drift."""
+    assert native.QWEN_PATTERN == vendors.QWEN_PATTERN
+    assert native.QWEN3_5_PATTERN == vendors.QWEN3_5_PATTERN
+    assert native.TEKKEN_PATTERN == vendors.TEKKEN_PATTERN
+    assert native.GPT2_PATTERN == GPT2_BYTELEVEL_PATTERN
+    assert native.GPT2_COVER_PATTERN == cover_pattern(GPT2_BYTELEVEL_PATTERN)
+    assert set(native._BUILTIN_PATTERNS) == set(ALL)
+
+
+def test_tekken_file_pattern_is_native(native):
+    mistral = pytest.importorskip("mistral_common")
+    data = pathlib.Path(mistral.__file__).parent / "data"
+    files = sorted(data.glob("tekken*.json"))
+    if not files:
+        pytest.skip("mistral_common ships no tekken file")
+    for path in files:
+        assert json.loads(path.read_text(encoding="utf-8"))["config"]["pattern"] == vendors.TEKKEN_PATTERN, path
 
 
 def test_worst_case_runs_are_linear(native):

@@ -1,10 +1,21 @@
 // Native pre-tokeniser: hand-written scanners over UTF-8 that cut text exactly where the `regex`
-// module's findall cuts it for tiktoken's R50K, CL100K and O200K patterns (bpe/pretokenize.py).
+// module's findall cuts it for tiktoken's R50K, CL100K and O200K patterns (bpe/pretokenize.py) and
+// for the vendor patterns that are variations of them (bpe/vendors.py):
+// - Qwen: cl100k with single digits `\p{N}`, o200k's whitespace rules (`\s*[\r\n]+|\s+(?!\S)|\s+`,
+//   no `\s++$`) and no possessive quantifiers. Possessiveness changes nothing in these patterns:
+//   every quantifier either ends its branch or is followed by something that cannot fail (`[\r\n]*`),
+//   except the optional prefix of `[^\r\n\p{L}\p{N}]?\p{L}+`, and giving the prefix back cannot help
+//   there (without it the branch must start with a letter, which the prefix is not).
+// - Qwen 3.5/3.6: Qwen with letters `[\p{L}\p{M}]+` and the punctuation class without \p{M}.
+// - Mistral Tekken: o200k with single digits `\p{N}` and no contraction suffix.
+// - HF's GPT-2 ByteLevel pattern (Claude's legacy tokenizer), also inside bpe.pipeline's cover
+//   pattern: it splits like R50K (see _BUILTIN_PATTERNS in core.pyx), so R50K's scanner serves it.
 //
 // Character classes come from _unicode_tables.h, generated from the `regex` module (Unicode 17.0)
 // by gen_unicode_tables.py. Every code point is in exactly one of \s (S), \p{L} (L), \p{N} (N) or
 // "other" (O = [^\s\p{L}\p{N}]); o200k also needs U = [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}] and
-// W = [\p{Ll}\p{Lm}\p{Lo}\p{M}], which overlap (Lm, Lo, M) and may hold non-letters (M).
+// W = [\p{Ll}\p{Lm}\p{Lo}\p{M}], which overlap (Lm, Lo, M) and may hold non-letters (M), and Qwen 3.5
+// needs the marks M = \p{M} (disjoint from L, N and \s) as letters.
 //
 // How each regex construct reduces to a scan (j = end of the maximal \s run starting at i):
 // - `\s++$`: possessive, so it matches iff the run reaches the end of the text ($ could also match
@@ -26,7 +37,12 @@
 
 namespace bpe {
 
-enum Pattern { PAT_CUSTOM = 0, PAT_R50K = 1, PAT_CL100K = 2, PAT_O200K = 3 };
+enum Pattern { PAT_CUSTOM = 0, PAT_R50K = 1, PAT_CL100K = 2, PAT_O200K = 3, PAT_QWEN = 4, PAT_QWEN3_5 = 5, PAT_TEKKEN = 6 };
+
+// Whitespace rules: cl100k's `\s++$|\s*[\r\n]|\s+(?!\S)|\s` or o200k's `\s*[\r\n]+|\s+(?!\S)|\s+`.
+// They differ only on a run that reaches the end of the text and holds a newline: cl100k keeps the
+// whole run, o200k cuts after the last newline.
+enum Spaces { SPACES_CL100K, SPACES_O200K };
 
 // Two-stage lookup table (256 code points per block), expanded once from the generated ranges.
 class CharClasses {
@@ -85,13 +101,21 @@ class Scanner {
   public:
     Scanner(const uint8_t* s, size_t n) : s_(s), n_(n), cls_(char_classes()) {}
 
-    // End (byte offset) of the piece starting at i < n.
+    // End (byte offset) of the piece starting at i < n. The cl100k and o200k scanners are templates
+    // over what their vendor variants change: letter class, most digits per piece, whitespace rules
+    // and (o200k) the contraction suffix.
     inline size_t next(Pattern pat, size_t i) const {
         size_t e;
         switch (pat) {
             case PAT_R50K: return next_r50k(i);
-            case PAT_CL100K: return (e = ascii_cl100k(i)) ? e : next_cl100k(i);
-            default: return (e = ascii_o200k(i)) ? e : next_o200k(i);
+            case PAT_CL100K:
+                return (e = ascii_cl100k<3, SPACES_CL100K>(i)) ? e : next_cl100k<BPE_L, 3, SPACES_CL100K>(i);
+            case PAT_QWEN:
+                return (e = ascii_cl100k<1, SPACES_O200K>(i)) ? e : next_cl100k<BPE_L, 1, SPACES_O200K>(i);
+            case PAT_QWEN3_5:  // the ASCII path is the same: ASCII has no marks
+                return (e = ascii_cl100k<1, SPACES_O200K>(i)) ? e : next_cl100k<BPE_L | BPE_M, 1, SPACES_O200K>(i);
+            case PAT_TEKKEN: return (e = ascii_o200k<false, 1>(i)) ? e : next_o200k<false, 1>(i);
+            default: return (e = ascii_o200k<true, 3>(i)) ? e : next_o200k<true, 3>(i);
         }
     }
 
@@ -146,9 +170,20 @@ class Scanner {
         uint8_t f = flags_at(i, &len);
         return (f & any) && !(f & none);
     }
-    inline bool is_other_at(size_t i) const {
+    // Whether the character at i is "other": none of `mask` (O_MASK, or with M for Qwen 3.5).
+    inline bool is_other_at(size_t i, uint8_t mask = O_MASK) const {
         size_t len;
-        return i < n_ && !(flags_at(i, &len) & O_MASK);
+        return i < n_ && !(flags_at(i, &len) & mask);
+    }
+    // End of \p{N}{1,MaxDigits} given the end e of its first digit.
+    template <int MaxDigits>
+    inline size_t more_digits(size_t e) const {
+        for (int k = 1; k < MaxDigits && e < n_; k++) {
+            size_t len;
+            if (!(flags_at(e, &len) & BPE_N)) break;
+            e += len;
+        }
+        return e;
     }
 
     // The whitespace run at i: its end, the start of its last character, and the offset just after
@@ -165,6 +200,16 @@ class Scanner {
             if (s_[r.last_start] == '\r' || s_[r.last_start] == '\n') r.after_newline = r.end;
         }
         return r;
+    }
+    // The whitespace piece at i (a \s character), under either set of whitespace rules.
+    template <Spaces Sp>
+    inline size_t space_piece(size_t i) const {
+        WsRun w = ws_run(i);
+        if (Sp == SPACES_CL100K && w.end == n_) return n_;  // \s++$
+        if (w.after_newline) return w.after_newline;        // \s*[\r\n] or \s*[\r\n]+
+        if (w.end == n_) return n_;                         // \s+(?!\S) at the end
+        if (w.last_start > i) return w.last_start;          // \s+(?!\S)
+        return w.end;                                       // \s or \s+ (a single character here)
     }
 
     // Contractions: end of the case-insensitive contraction after the apostrophe at a, or 0.
@@ -205,19 +250,21 @@ class Scanner {
     // Whitespace piece at i, 0 if a non-ASCII character ends the run: `\s*[\r\n]` (o200k: `+`)
     // ends after the run's last \r or \n, `\s+(?!\S)` backs off one character, `\s` (o200k:
     // `\s+`) keeps a lone one. cl100k tries `\s++$` first, o200k after the newline rule.
-    inline size_t ascii_space(size_t i, bool end_first) const {
+    template <Spaces Sp>
+    inline size_t ascii_space(size_t i) const {
         size_t e = arun(BPE_S, i);
         if (hi_at(e)) return 0;
-        if (end_first && e == n_) return n_;
+        if (Sp == SPACES_CL100K && e == n_) return n_;
         for (size_t k = e; k > i; k--)
             if (bf(k - 1) & NL) return k;
         if (e == n_) return n_;
         return e - 1 > i ? e - 1 : e;
     }
-    // \p{N}{1,3} from a digit at i.
+    // \p{N}{1,MaxDigits} from a digit at i.
+    template <int MaxDigits>
     inline size_t ascii_digits(size_t i) const {
         size_t e = i + 1;
-        for (int k = 1; k < 3 && e < n_; k++, e++) {
+        for (int k = 1; k < MaxDigits && e < n_; k++, e++) {
             uint8_t b = bf(e);
             if (b & HI) return 0;
             if (!(b & BPE_N)) break;
@@ -225,6 +272,7 @@ class Scanner {
         return e;
     }
 
+    template <bool Contractions, int MaxDigits>
     size_t ascii_o200k(size_t i) const {
         uint8_t f = bf(i);
         if (f & HI) return 0;
@@ -237,9 +285,9 @@ class Scanner {
         if (w > i || (f & BPE_L)) {  // P?U*W+ or else P?U+W*: on ASCII both are "upper run, lower run"
             size_t e = arun(BPE_W, arun(BPE_U, w));
             if (hi_at(e)) return 0;
-            return o200k_contraction(e);
+            return o200k_suffix<Contractions>(e);
         }
-        if (f & BPE_N) return ascii_digits(i);
+        if (f & BPE_N) return ascii_digits<MaxDigits>(i);
         size_t o = i;
         if (s_[i] == ' ' && i + 1 < n_ && !(bf(i + 1) & O_MASK)) o = i + 1;  // ' ?' before other
         if (o > i || !(f & BPE_S)) {
@@ -248,9 +296,11 @@ class Scanner {
             while (e < n_ && (s_[e] == '\r' || s_[e] == '\n' || s_[e] == '/')) e++;
             return e;
         }
-        return ascii_space(i, false);
+        return ascii_space<SPACES_O200K>(i);
     }
 
+    // Also Qwen's and Qwen 3.5's (a mark after an ASCII run makes it give up like any non-ASCII).
+    template <int MaxDigits, Spaces Sp>
     size_t ascii_cl100k(size_t i) const {
         uint8_t f = bf(i);
         if ((f & HI) || s_[i] == '\'') return 0;  // contractions: the general scanner
@@ -264,7 +314,7 @@ class Scanner {
             size_t e = arun(BPE_L, w);
             return hi_at(e) ? 0 : e;
         }
-        if (f & BPE_N) return ascii_digits(i);
+        if (f & BPE_N) return ascii_digits<MaxDigits>(i);
         size_t o = i;
         if (s_[i] == ' ' && i + 1 < n_ && !(bf(i + 1) & O_MASK)) o = i + 1;
         if (o > i || !(f & BPE_S)) {
@@ -273,7 +323,7 @@ class Scanner {
             while (e < n_ && (s_[e] == '\r' || s_[e] == '\n')) e++;
             return e;
         }
-        return ascii_space(i, true);
+        return ascii_space<Sp>(i);
     }
 
     // '(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s
@@ -306,8 +356,13 @@ class Scanner {
     }
 
     // '(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+
-    // |\s++$|\s*[\r\n]|\s+(?!\S)|\s
+    // |\s++$|\s*[\r\n]|\s+(?!\S)|\s                               (Letters = L, 3 digits, SPACES_CL100K)
+    // Qwen:     (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*
+    //           |\s*[\r\n]+|\s+(?!\S)|\s+                          (Letters = L, 1 digit, SPACES_O200K)
+    // Qwen 3.5: Qwen with [\p{L}\p{M}]+ and [^\s\p{L}\p{M}\p{N}]+  (Letters = L|M)
+    template <uint8_t Letters, int MaxDigits, Spaces Sp>
     size_t next_cl100k(size_t i) const {
+        constexpr uint8_t o_mask = Letters | BPE_N | BPE_S;  // "other" is none of these
         uint8_t c = s_[i];
         if (c == '\'') {
             size_t e = contraction_ci(i);
@@ -315,27 +370,16 @@ class Scanner {
         }
         size_t len;
         uint8_t f = flags_at(i, &len);
-        if (f & BPE_L) return run(BPE_L, i);
+        if (f & Letters) return run(Letters, i);
+        // The prefix [^\r\n\p{L}\p{N}] holds marks too, but a mark that is a letter returned above.
         if (!(f & BPE_N) && c != '\r' && c != '\n') {
             // possessive optional prefix: taken whenever it matches, so a letter must follow it
-            if (is_flags_at(i + len, BPE_L, 0)) return run(BPE_L, i + len);
+            if (is_flags_at(i + len, Letters, 0)) return run(Letters, i + len);
         }
-        if (f & BPE_N) {
-            size_t e = i + len;
-            for (int k = 1; k < 3 && e < n_; k++) {
-                size_t l2;
-                if (!(flags_at(e, &l2) & BPE_N)) break;
-                e += l2;
-            }
-            return e;
-        }
-        if (c == ' ' && is_other_at(i + 1)) return run_crlf(run_not(O_MASK, i + 1), false);
-        if (!(f & BPE_S)) return run_crlf(run_not(O_MASK, i), false);
-        WsRun w = ws_run(i);
-        if (w.end == n_) return n_;                          // \s++$
-        if (w.after_newline) return w.after_newline;         // \s*[\r\n]
-        if (w.last_start > i) return w.last_start;           // \s+(?!\S)
-        return w.end;                                        // \s
+        if (f & BPE_N) return more_digits<MaxDigits>(i + len);
+        if (c == ' ' && is_other_at(i + 1, o_mask)) return run_crlf(run_not(o_mask, i + 1), false);
+        if (!(f & BPE_S)) return run_crlf(run_not(o_mask, i), false);
+        return space_piece<Sp>(i);
     }
 
     // o200k's U*W+ from s: end, or 0 when it cannot match (s > 0 always, so 0 is free).
@@ -355,8 +399,10 @@ class Scanner {
         size_t a = run(BPE_U, s);
         return a == s ? 0 : run(BPE_W, a);
     }
-    inline size_t o200k_contraction(size_t e) const {
-        if (e < n_ && s_[e] == '\'') {
+    // The optional contraction suffix after o200k's letters at e (Tekken has none).
+    template <bool Contractions>
+    inline size_t o200k_suffix(size_t e) const {
+        if (Contractions && e < n_ && s_[e] == '\'') {
             size_t c = contraction_ci(e);
             if (c) return c;
         }
@@ -365,6 +411,8 @@ class Scanner {
 
     // [^\r\n\p{L}\p{N}]?[U]*[W]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[U]+[W]*(?i:...)?
     // |\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+    // Tekken: the same without the (?i:...)? suffixes and with \p{N} for \p{N}{1,3}.
+    template <bool Contractions, int MaxDigits>
     size_t next_o200k(size_t i) const {
         uint8_t c = s_[i];
         size_t len;
@@ -373,27 +421,15 @@ class Scanner {
         bool prefix = !(f & (BPE_L | BPE_N)) && c != '\r' && c != '\n';
         size_t e;
         if (f & (BPE_U | BPE_W) || prefix) {
-            if (prefix && i + len < n_ && (e = upper_star_lower_plus(i + len))) return o200k_contraction(e);
-            if ((f & (BPE_U | BPE_W)) && (e = upper_star_lower_plus(i)) > i) return o200k_contraction(e);
-            if (prefix && i + len < n_ && (e = upper_plus_lower_star(i + len))) return o200k_contraction(e);
-            if ((f & BPE_U) && (e = upper_plus_lower_star(i)) > i) return o200k_contraction(e);
+            if (prefix && i + len < n_ && (e = upper_star_lower_plus(i + len))) return o200k_suffix<Contractions>(e);
+            if ((f & (BPE_U | BPE_W)) && (e = upper_star_lower_plus(i)) > i) return o200k_suffix<Contractions>(e);
+            if (prefix && i + len < n_ && (e = upper_plus_lower_star(i + len))) return o200k_suffix<Contractions>(e);
+            if ((f & BPE_U) && (e = upper_plus_lower_star(i)) > i) return o200k_suffix<Contractions>(e);
         }
-        if (f & BPE_N) {
-            e = i + len;
-            for (int k = 1; k < 3 && e < n_; k++) {
-                size_t l2;
-                if (!(flags_at(e, &l2) & BPE_N)) break;
-                e += l2;
-            }
-            return e;
-        }
+        if (f & BPE_N) return more_digits<MaxDigits>(i + len);
         if (c == ' ' && is_other_at(i + 1)) return run_crlf(run_not(O_MASK, i + 1), true);
         if (!(f & BPE_S)) return run_crlf(run_not(O_MASK, i), true);
-        WsRun w = ws_run(i);
-        if (w.after_newline) return w.after_newline;        // \s*[\r\n]+
-        if (w.end == n_) return n_;                         // \s+(?!\S) at the end
-        if (w.last_start > i) return w.last_start;          // \s+(?!\S)
-        return w.end;                                       // \s+ (a single character here)
+        return space_piece<SPACES_O200K>(i);
     }
 
     const uint8_t* s_;

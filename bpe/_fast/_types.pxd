@@ -14,6 +14,9 @@ cdef extern from "_core.hpp" namespace "bpe" nogil:
         PAT_R50K
         PAT_CL100K
         PAT_O200K
+        PAT_QWEN
+        PAT_QWEN3_5
+        PAT_TEKKEN
 
     cdef cppclass EncodeError:
         size_t off

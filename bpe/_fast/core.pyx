@@ -4,8 +4,9 @@
 The algorithm lives in plain C++ headers (`_core.hpp`, `_merge.hpp`, `_pretokenize.hpp`); this
 module only converts Python objects at the boundary and releases the GIL around the work, so
 `Tokenizer.encode_batch` scales with threads. Texts split by one of tiktoken's patterns (R50K,
-CL100K, O200K) go through the native pre-tokeniser; any other pattern is split by `regex` and the
-pieces are merged natively.
+CL100K, O200K) or a vendor pattern the scanner knows (`_BUILTIN_PATTERNS`: Qwen, Qwen 3.5, Tekken,
+GPT-2/Claude legacy) go through the native pre-tokeniser; any other pattern is split by `regex` and
+the pieces are merged natively.
 """
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from cpython.list cimport PyList_New, PyList_SET_ITEM
@@ -14,8 +15,8 @@ from libc.stdint cimport uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
-from ._types cimport (Core, EncodeError, NO_RANK, PAT_CL100K, PAT_CUSTOM, PAT_O200K, PAT_R50K, Pattern, rank_t,
-                      split_text)
+from ._types cimport (Core, EncodeError, NO_RANK, PAT_CL100K, PAT_CUSTOM, PAT_O200K, PAT_QWEN, PAT_QWEN3_5,
+                      PAT_R50K, PAT_TEKKEN, Pattern, rank_t, split_text)
 
 from bpe.pretokenize import CL100K, O200K, R50K, compile_pattern
 
@@ -69,11 +70,38 @@ cdef extern from *:
                              size_t* bad_off, size_t* bad_len) except -1
 
 
-_BUILTIN_PATTERNS = {R50K: PAT_R50K, CL100K: PAT_CL100K, O200K: PAT_O200K}
+# Vendor patterns the scanner handles, spelled out because the modules that define them (bpe.vendors,
+# bpe.hf_json, bpe.pipeline) import this one; tests/test_fast_pretokenize.py checks they still agree.
+QWEN_PATTERN = (  # bpe.vendors.QWEN_PATTERN
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+QWEN3_5_PATTERN = (  # bpe.vendors.QWEN3_5_PATTERN
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+TEKKEN_PATTERN = (  # bpe.vendors.TEKKEN_PATTERN, the "pattern" of mistral-common's tekken files
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+    r"""|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+    r"""|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+# HF's GPT-2 ByteLevel pattern (bpe.hf_json.GPT2_BYTELEVEL_PATTERN) splits exactly like R50K: the
+# contractions are the same strings, `\s+(?!\S)|\s+` cuts a whitespace run where `\s++$|\s+(?!\S)|\s`
+# does, and R50K's possessive quantifiers end their branches, so they change nothing. Claude's legacy
+# tokenizer uses it inside bpe.pipeline.cover_pattern, whose gap branch never matches because the
+# pattern matches at every position (each character is \s, \p{L}, \p{N} or [^\s\p{L}\p{N}]).
+GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+GPT2_COVER_PATTERN = f"(?:{GPT2_PATTERN})|(?:(?!(?:{GPT2_PATTERN}))[\\s\\S])+"  # bpe.pipeline.cover_pattern
+
+# Pattern string -> native scanner; counting.pyx uses the same table.
+_BUILTIN_PATTERNS = {
+    R50K: PAT_R50K, CL100K: PAT_CL100K, O200K: PAT_O200K,
+    QWEN_PATTERN: PAT_QWEN, QWEN3_5_PATTERN: PAT_QWEN3_5, TEKKEN_PATTERN: PAT_TEKKEN,
+    GPT2_PATTERN: PAT_R50K, GPT2_COVER_PATTERN: PAT_R50K,
+}
 
 
 def split(str text, str pat_str) -> list:
-    """Split text into the pieces BPE works on: the native scanner for R50K/CL100K/O200K, else `regex`.
+    """Split text into the pieces BPE works on: the native scanner for `_BUILTIN_PATTERNS`, else `regex`.
 
     Twin of `bpe.pretokenize.split`; lone surrogates raise UnicodeEncodeError on the native path.
     Example: split("Hello world!", CL100K) == ["Hello", " world", "!"]

@@ -6,7 +6,8 @@ Performance notes
 - Keys are `string_view`s into an append-only arena, so a lookup of a chunk already seen (the
   common case: most chunks repeat) allocates nothing; only a new distinct chunk is copied, once.
   Memory therefore grows with the distinct chunks, never with the corpus.
-- tiktoken's patterns (R50K, CL100K, O200K) are split by the native pre-tokeniser shared with
+- tiktoken's patterns (R50K, CL100K, O200K) and the vendor patterns in `bpe._fast.core._BUILTIN_PATTERNS`
+  are split by the native pre-tokeniser shared with
   `bpe._fast.core` (`split_text` in `_types.pxd`), straight from the UTF-8 buffer into the table with
   the GIL released, so past a few MB one thread per core counts batches of documents. Any other
   pattern is split by `regex`, which holds the GIL while it builds match objects, so its batches go
@@ -27,10 +28,11 @@ from libc.stdint cimport int64_t, uint8_t
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
-from ._types cimport PAT_CL100K, PAT_CUSTOM, PAT_O200K, PAT_R50K, Pattern, split_text
+from ._types cimport PAT_CUSTOM, Pattern, split_text
 
 from ..counting import MAX_CHUNK_CHARS, _long_chunk_warning, _progress_bar
-from ..pretokenize import CL100K, O200K, R50K, compile_pattern
+from ..pretokenize import compile_pattern
+from .core import _BUILTIN_PATTERNS
 
 __all__ = ["ChunkTable", "count_chunks"]
 
@@ -166,7 +168,7 @@ cdef class ChunkTable:
         return cut
 
     def add_text(self, str text, str pat_str, Py_ssize_t max_chunk_chars=MAX_CHUNK_CHARS) -> None:
-        """Split text with pat_str and count its pieces (native splitter, GIL released, for tiktoken's patterns)."""
+        """Split text with pat_str and count its pieces (native splitter, GIL released, for the native patterns)."""
         cdef Pattern pat = _NATIVE_PATTERNS.get(pat_str, PAT_CUSTOM)
         cdef const char* s
         cdef Py_ssize_t n
@@ -253,7 +255,7 @@ cdef class ChunkTable:
         return out
 
 
-_NATIVE_PATTERNS = {R50K: PAT_R50K, CL100K: PAT_CL100K, O200K: PAT_O200K}
+_NATIVE_PATTERNS = _BUILTIN_PATTERNS  # the patterns core's native scanner handles
 
 
 def _rebuild(bytes data, Py_ssize_t long_chunks) -> ChunkTable:

@@ -22,6 +22,7 @@ CLASSES = [
     ("BPE_S", 4, r"\s"),
     ("BPE_U", 8, r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]"),  # o200k's "upper-ish" class
     ("BPE_W", 16, r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]"),  # o200k's "lower-ish" class
+    ("BPE_M", 32, r"\p{M}"),  # marks: letters of Qwen 3.5's [\p{L}\p{M}]+
 ]
 # Letters of the contractions matched under (?i); regex's simple case folding adds e.g. U+017F for s.
 CONTRACTION_LETTERS = "sdmtlvre"
