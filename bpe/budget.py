@@ -339,10 +339,14 @@ class HistoryResult:
         f = self.fit
         lines = [f"strategy {self.strategy}: kept {len(f.messages)} messages ({f.tokens:,} tokens of {f.budget:,}), "
                  f"dropped {len(f.dropped)} ({f.dropped_tokens:,} tokens)",
-                 f"saving {self.saved_tokens:,} input tokens = ${self.saved_dollars:.6f} per request on {self.model.name}"]
+                 f"saving {self.saved_tokens:,} input tokens = ${self.saved_dollars:.6f} per request on "
+                 f"{self.model.label()}"]
         if self.summary is not None:
             lines.append(f"summary message: {self.summary_tokens:,} tokens")
         lines += ["note: " + n for n in self.notes]
+        if not chat_format(self.model.vendor).exact:
+            lines.append(f"note: estimate: the {self.model.vendor} chat framing per message is not published "
+                         "(see bpe.budget)")
         return "\n".join(lines)
 
 

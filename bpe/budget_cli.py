@@ -53,6 +53,7 @@ def _read_request(path: str) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """Run `bpe budget check`: tokens against the model's context window."""
     from .budget import check_fits
 
     table = load_table(args.pricing)
@@ -70,6 +71,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    """Run `bpe budget fit`: a history strategy over a JSON conversation."""
     from .budget import BudgetError, apply_strategy
 
     table = load_table(args.pricing)
@@ -95,6 +97,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_select(args: argparse.Namespace) -> int:
+    """Run `bpe budget select`: the best chunks of documents under a token budget."""
     from .pricing import tokenizer_for
     from .selection import select_context
 
@@ -126,6 +129,7 @@ def cmd_select(args: argparse.Namespace) -> int:
 
 
 def cmd_route(args: argparse.Namespace) -> int:
+    """Run `bpe route`: the model tier for a query, its score and the reasons."""
     from .routing import Router
 
     table = load_table(args.pricing)
@@ -140,6 +144,7 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def cmd_usage_report(args: argparse.Namespace) -> int:
+    """Run `bpe usage report`: price and explain usage logs."""
     from .usage import UsageLogError, analyze
 
     table = load_table(args.pricing)
@@ -163,6 +168,7 @@ def cmd_usage_report(args: argparse.Namespace) -> int:
 
 
 def cmd_usage_generate(args: argparse.Namespace) -> int:
+    """Run `bpe usage generate`: write a seeded synthetic usage log."""
     from .usage import generate_usage_log
 
     generate_usage_log(args.out, args.lines, seed=args.seed, start=args.start, months=args.months,

@@ -28,14 +28,18 @@ EPILOG = """examples:
 
 def _read_input(paths: Sequence[str]) -> str:
     """The text of the given files joined, or stdin when no file (or '-') is given."""
-    if not paths or paths == ["-"]:
+    if not paths:
         return sys.stdin.read()
     parts = []
     for p in paths:
         try:
-            parts.append(Path(p).read_text(encoding="utf-8"))
+            parts.append(sys.stdin.read() if p == "-" else Path(p).read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise SystemExit(f"bpe: {p}: no such file")
+        except IsADirectoryError:
+            raise SystemExit(f"bpe: {p}: is a folder; pass the files inside it")
+        except OSError as exc:
+            raise SystemExit(f"bpe: {p}: cannot read ({exc.strerror or exc})")
         except UnicodeDecodeError as exc:
             raise SystemExit(f"bpe: {p}: not valid UTF-8 at byte {exc.start}; convert it to UTF-8 first")
     return "".join(parts)
@@ -51,7 +55,10 @@ def _open_out(path: Optional[str]) -> Iterator[TextIO]:
     yield buffer
     from .vocab_io import atomic_write
 
-    atomic_write(path, buffer.getvalue().encode("utf-8"))
+    try:
+        atomic_write(path, buffer.getvalue().encode("utf-8"))
+    except OSError as exc:
+        raise SystemExit(f"bpe: cannot write {path}: {exc.strerror or exc}")
 
 
 def _tokenizer(name: str):
@@ -77,6 +84,7 @@ def _add_tokenizer_arg(p: argparse.ArgumentParser, multiple: bool = False) -> No
 
 
 def cmd_encode(args: argparse.Namespace) -> int:
+    """`bpe encode`: print the token ids of the input."""
     tok = _tokenizer(args.tokenizer)
     text = _read_input(args.files)
     try:
@@ -90,6 +98,7 @@ def cmd_encode(args: argparse.Namespace) -> int:
 
 
 def cmd_decode(args: argparse.Namespace) -> int:
+    """`bpe decode`: turn token ids back into text."""
     tok = _tokenizer(args.tokenizer)
     raw = _read_input(args.files).replace(",", " ").replace("[", " ").replace("]", " ")
     try:
@@ -106,6 +115,7 @@ def cmd_decode(args: argparse.Namespace) -> int:
 
 
 def cmd_count(args: argparse.Namespace) -> int:
+    """`bpe count`: the number of tokens of the input, per tokenizer."""
     names = args.tokenizer or ["cl100k_base"]
     text = _read_input(args.files)
     with _open_out(args.out) as out:
@@ -120,12 +130,17 @@ def cmd_count(args: argparse.Namespace) -> int:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    """`bpe train`: learn a tokenizer from files, folders or stdin and save it."""
     from .core import Tokenizer
 
-    corpus = [Path(p) for p in args.corpus]
-    for p in corpus:
-        if not p.exists():
+    corpus: list = []
+    for p in args.corpus:
+        if p == "-":
+            corpus.append(sys.stdin.read())  # a str is one document; files are streamed instead
+        elif not Path(p).exists():
             raise SystemExit(f"bpe: {p}: corpus file or folder not found")
+        else:
+            corpus.append(Path(p))
     try:
         tok = Tokenizer.train(
             corpus,
@@ -139,27 +154,34 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     except (ValueError, OSError) as exc:
         raise SystemExit(f"bpe: {exc}")
-    tok.save(args.out)
-    print(f"saved {tok.name}: {tok.n_vocab} tokens -> {args.out} (+ {Path(args.out).with_suffix('.json').name})",
-          file=sys.stderr)
+    from .vocab_io import saved_paths
+
+    try:
+        tok.save(args.out)
+    except OSError as exc:
+        raise SystemExit(f"bpe: cannot save to {args.out}: {exc.strerror or exc}")
+    ranks_path, meta_path = saved_paths(args.out)
+    print(f"saved {tok.name}: {tok.n_vocab} tokens -> {ranks_path} (+ {meta_path.name})", file=sys.stderr)
     return 0
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from . import BACKEND
-
+    """`bpe info`: size, special tokens, pattern and origin of a tokenizer."""
     tok = _tokenizer(args.tokenizer)
-    print(f"name:            {tok.name}")
-    print(f"n_vocab:         {tok.n_vocab}")
-    print(f"mergeable ranks: {len(tok.mergeable_ranks)}")
-    print(f"special tokens:  {', '.join(f'{k}={v}' for k, v in sorted(tok.special_tokens.items(), key=lambda kv: kv[1]))}")
-    print(f"pattern:         {tok.pat_str}")
-    print(f"source:          {getattr(tok, 'source', 'saved file')}")
-    print(f"backend:         {BACKEND}")
+    specials = ", ".join(f"{k}={v}" for k, v in sorted(tok.special_tokens.items(), key=lambda kv: kv[1])) or "(none)"
+    with _open_out(args.out) as out:
+        out.write(f"name:            {tok.name}\n")
+        out.write(f"n_vocab:         {tok.n_vocab}\n")
+        out.write(f"mergeable ranks: {len(tok.mergeable_ranks)}\n")
+        out.write(f"special tokens:  {specials}\n")
+        out.write(f"pattern:         {tok.pat_str}\n")
+        out.write(f"source:          {getattr(tok, 'source', 'saved file')}\n")
+        out.write(f"backend:         {tok.backend}\n")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """`bpe encodings`: the known vendor encodings, and with --check where each resolves."""
     from .registry import EncodingNotFoundError, ENCODINGS, get_encoding
 
     for name in sorted(ENCODINGS):
@@ -172,6 +194,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """`bpe demo`: train a small tokenizer and compare it with cl100k_base and o200k_base."""
+    from .corpora import CorpusNotFoundError
     from .demo import DEFAULT_LANGUAGES, run_demo
 
     languages = args.languages.split(",") if args.languages else DEFAULT_LANGUAGES
@@ -180,9 +204,46 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
         root = find_corpora(args.corpora)
         languages = [lang.code for lang in flores_languages(root)] if root else DEFAULT_LANGUAGES
-    run_demo(corpora_path=args.corpora, vocab_size=args.vocab_size, max_chars=args.max_chars,
-             languages=languages, progress=not args.quiet)
+    try:
+        run_demo(corpora_path=args.corpora, vocab_size=args.vocab_size, max_chars=args.max_chars,
+                 languages=languages, progress=not args.quiet)
+    except CorpusNotFoundError as exc:
+        raise SystemExit(f"bpe: {exc}")
     return 0
+
+
+COMMAND_EXAMPLES = {
+    "encode": """examples:
+  bpe encode -t o200k_base notes.txt           ids separated by spaces
+  echo "hello world" | bpe encode --json       a JSON list of ids (cl100k_base)
+  bpe encode --allow-special chat.txt -o ids.txt
+""",
+    "decode": """examples:
+  echo "15339 1917" | bpe decode               hello world
+  bpe decode -t o200k_base ids.txt -o text.txt
+  bpe encode f.txt | bpe decode                round trip
+""",
+    "count": """examples:
+  bpe count notes.txt                          one number (cl100k_base)
+  cat *.md | bpe count -t cl100k_base -t o200k_base -t qwen
+""",
+    "train": """examples:
+  bpe train corpus/ --vocab-size 32768 --out mine.tiktoken
+  bpe train a.txt b.txt.xz --vocab-size 8192 --pattern cl100k --special "<|endoftext|>" --out mine
+  cat notes.txt | bpe train - --vocab-size 1000 --out notes.tiktoken
+then: bpe encode -t mine.tiktoken file.txt
+""",
+    "info": """examples:
+  bpe info cl100k_base
+  bpe info mine.tiktoken -o info.txt
+""",
+}
+
+
+def _add_command(sub: "argparse._SubParsersAction", name: str, help_: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help repeats its summary and ends with examples."""
+    return sub.add_parser(name, help=help_, description=help_[0].upper() + help_[1:] + ".",
+                          epilog=COMMAND_EXAMPLES.get(name), formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"bpe {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("encode", help="print the token ids of text (files or stdin)")
+    p = _add_command(sub, "encode", "print the token ids of text (files or stdin)")
     _add_tokenizer_arg(p)
     p.add_argument("files", nargs="*", help="input files (default: stdin)")
     p.add_argument("--allow-special", action="store_true", help="encode special-token text as special tokens")
@@ -207,23 +268,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_encode)
 
-    p = sub.add_parser("decode", help="turn token ids (files or stdin) back into text")
+    p = _add_command(sub, "decode", "turn token ids (files or stdin) back into text")
     _add_tokenizer_arg(p)
     p.add_argument("files", nargs="*", help="files of ids separated by spaces, commas or newlines (default: stdin)")
     p.add_argument("-o", "--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_decode)
 
-    p = sub.add_parser("count", help="count tokens of text with one or more tokenizers")
+    p = _add_command(sub, "count", "count tokens of text with one or more tokenizers")
     _add_tokenizer_arg(p, multiple=True)
     p.add_argument("files", nargs="*", help="input files (default: stdin)")
     p.add_argument("-v", "--verbose", action="store_true", help="print a table even for one tokenizer")
     p.add_argument("-o", "--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_count)
 
-    p = sub.add_parser("train", help="train a byte-level BPE tokenizer on files or folders")
-    p.add_argument("corpus", nargs="+", help="text files or folders (.txt, .xz, .gz, .bz2), streamed")
+    p = _add_command(sub, "train", "train a byte-level BPE tokenizer on files, folders or stdin")
+    p.add_argument("corpus", nargs="+",
+                   help="text files or folders (.txt, .xz, .gz, .bz2), streamed; '-' reads stdin (held in memory)")
     p.add_argument("--vocab-size", type=int, required=True, help="total ids: 256 bytes + merges + special tokens")
-    p.add_argument("--out", required=True, help="output .tiktoken path; metadata goes to the .json beside it")
+    p.add_argument("-o", "--out", required=True,
+                   help="output .tiktoken path (suffix added if missing); metadata goes to the .json beside it")
     p.add_argument("--pattern", default="o200k", help="split pattern: o200k, cl100k, r50k or a regex (default: %(default)s)")
     p.add_argument("--special", action="append", help="a special token to add after the merges (repeatable)")
     p.add_argument("--min-frequency", type=int, default=1, help="stop when the best pair occurs fewer times")
@@ -232,8 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("info", help="describe a tokenizer: size, specials, pattern, where it was loaded from")
-    p.add_argument("tokenizer", help="encoding name or saved tokenizer path")
+    p = _add_command(sub, "info", "describe a tokenizer: size, specials, pattern, where it was loaded from")
+    p.add_argument("tokenizer", help="encoding name (bpe encodings lists them) or saved tokenizer path")
+    p.add_argument("-o", "--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("encodings", help="list the vendor encodings bpe knows")

@@ -14,10 +14,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from . import metrics
 from .corpora import Language, LanguageText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tokenizer
 
 REFERENCE_LANGUAGE = "eng_Latn"
 # Shown in the report's example sentences when present: several scripts, cheap to expensive.
@@ -82,7 +85,7 @@ def text_row(language: Language, sentences: Sequence[str], tokens: int, tokenize
     }
 
 
-def count_sentences(tokenizer, sentences: Sequence[str], num_threads: int = 0) -> int:
+def count_sentences(tokenizer: "Tokenizer", sentences: Sequence[str], num_threads: int = 0) -> int:
     """Total tokens of the sentences, each encoded on its own (in threads; the fast backend releases the GIL)."""
     threads = num_threads or os.cpu_count() or 1
     return sum(len(ids) for ids in tokenizer.encode_ordinary_batch(list(sentences), num_threads=threads))
@@ -237,7 +240,7 @@ def example_spans(tokenizers: Sequence, texts: Sequence[LanguageText], languages
     return out
 
 
-def tokenizer_info(tok) -> dict:
+def tokenizer_info(tok: "Tokenizer") -> dict:
     """What identifies a tokenizer in a report: vocabulary size, backend, where it came from."""
     return {"n_vocab": tok.n_vocab, "backend": getattr(tok, "backend", "?"), "source": str(getattr(tok, "source", ""))}
 

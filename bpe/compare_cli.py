@@ -16,6 +16,17 @@ COMPARE_EPILOG = """examples:
   bpe compare --train 8192,32768 --out report/ train two sizes on the shared training mix and compare them too
   bpe compare --train 4096 --train-corpus my_texts/ --corpus udhr
 """
+SHOW_EPILOG = """examples:
+  bpe show "Ça coûte combien ? ሰላም"                       cl100k_base tokens, coloured, with their ids
+  bpe show "hello world" -t cl100k_base -t o200k_base      the same text on two tokenizers
+  bpe show --html tokens.html -t o200k_base < notes.txt    an HTML page of a file's tokens
+"""
+CORPORA_EPILOG = """examples:
+  bpe corpora                                  where the corpora are and what they hold
+  bpe corpora --languages flores200-devtest    language codes, scripts and names
+  bpe corpora --verify --full                  check every file's size and sha256 against the manifest
+  bpe corpora --corpora /data/corpora          look in this folder instead (or set BPE_CORPORA)
+"""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_compare)
 
-    p = subparsers.add_parser("show", help="print text split into its tokens, coloured, with ids and counts")
+    p = subparsers.add_parser("show", help="print text split into its tokens, coloured, with ids and counts",
+                              epilog=SHOW_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("text", nargs="?", help="text to show (default: read stdin)")
     p.add_argument("-t", "--tokenizer", action="append",
                    help="encoding name or saved tokenizer path; repeat to compare (default: cl100k_base)")
@@ -55,7 +67,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--special", action="store_true", help="encode special-token text (<|endoftext|>) as special tokens")
     p.set_defaults(func=cmd_show)
 
-    p = subparsers.add_parser("corpora", help="list the corpora found (FLORES-200, UDHR, training mix) and verify them")
+    p = subparsers.add_parser("corpora", help="list the corpora found (FLORES-200, UDHR, training mix) and verify them",
+                              epilog=CORPORA_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpora", help="folder holding flores200/ and train/ (default: $BPE_CORPORA or ../shared/corpora)")
     p.add_argument("--languages", metavar="CORPUS", help="list the language codes of one corpus, e.g. flores200-devtest")
     p.add_argument("--verify", action="store_true", help="check every file's size against the manifest")

@@ -75,6 +75,9 @@ class Tokenizer:
         ids = set(self._mergeable_ranks.values())
         if len(ids) != len(self._mergeable_ranks):
             raise ValueError(f"{self.name}: two mergeable tokens share a rank; every rank must be unique")
+        if "" in self._special_tokens:
+            # An empty special token matches between every two characters of every text.
+            raise ValueError(f"{self.name}: the empty string cannot be a special token")
         clash = ids.intersection(self._special_tokens.values())
         if clash:
             raise ValueError(f"{self.name}: special token ids {sorted(clash)[:5]} are also ranks of ordinary tokens")
@@ -235,21 +238,42 @@ class Tokenizer:
     def truncate(self, text: str, max_tokens: int) -> str:
         """The longest prefix of text, cut at a token boundary, that encodes to at most max_tokens tokens.
 
-        The result is always valid text: a token ending inside a UTF-8 character is dropped.
+        The result is always valid text and a prefix of `text`: a token ending inside a UTF-8
+        character is dropped, and when a normaliser rewrote the text (NFC, NFKC) the cut is made in
+        the caller's text instead.
         """
         if max_tokens < 0:
             raise ValueError(f"max_tokens must be >= 0, got {max_tokens}")
         tokens = self.encode_ordinary(text)
         if len(tokens) <= max_tokens:
             return text
+        source = text if _is_utf8_clean(text) else _fix_surrogates(text)
         keep = max_tokens
         while keep > 0:
             prefix = self.decode_bytes(tokens[:keep]).decode("utf-8", errors="ignore")
             # Re-encoding a prefix can split its last piece differently; shrink until it fits.
             if self.count(prefix) <= max_tokens:
-                return prefix
+                if source.startswith(prefix):
+                    return prefix
+                # A normaliser (NFC, NFKC) rewrote the text, so the tokens spell another string:
+                # fall back to cutting the caller's own text.
+                return self._fitting_prefix(source, max_tokens)
             keep -= 1
         return ""
+
+    def _fitting_prefix(self, text: str, max_tokens: int) -> str:
+        """A prefix of text that encodes to at most max_tokens, while one more character would not.
+
+        Bisects on the character count, so it costs O(log n) counts; text itself must not fit.
+        """
+        fits, too_long = 0, len(text)
+        while too_long - fits > 1:
+            mid = (fits + too_long) // 2
+            if self.count(text[:mid]) <= max_tokens:
+                fits = mid
+            else:
+                too_long = mid
+        return text[:fits]
 
     def fit_messages(self, messages: Sequence[Mapping], max_tokens: int, reserve_for_output: int = 0) -> "FitResult":
         """Keep the system message and the newest messages that fit max_tokens - reserve_for_output.

@@ -21,15 +21,17 @@ class CorpusNotFoundError(FileNotFoundError):
 
 
 def candidate_roots(path: "str | os.PathLike[str] | None" = None) -> list[tuple[str, Path]]:
-    """(label, folder) of every place a corpora folder may be, in search order."""
-    places = []
+    """(label, folder) of every place searched for a corpora folder, in search order.
+
+    A folder the user names (the argument, else `$BPE_CORPORA`) is the only place searched: silently
+    measuring some other corpus instead of the one asked for would give wrong numbers that look right.
+    """
     if path is not None:
-        places.append(("argument", Path(path)))
+        return [("given path", Path(path))]
     if os.environ.get("BPE_CORPORA"):
-        places.append(("BPE_CORPORA", Path(os.environ["BPE_CORPORA"])))
-    places.append(("beside the project", PROJECT_ROOT.parent / "shared" / "corpora"))
-    places.append(("current folder", Path.cwd().parent / "shared" / "corpora"))
-    return places
+        return [("BPE_CORPORA", Path(os.environ["BPE_CORPORA"]))]
+    return [("beside the project", PROJECT_ROOT.parent / "shared" / "corpora"),
+            ("beside the current folder", Path.cwd().parent / "shared" / "corpora")]
 
 
 def find_corpora(path: "str | os.PathLike[str] | None" = None) -> Optional[Path]:
@@ -44,7 +46,8 @@ def require_corpora(path: "str | os.PathLike[str] | None" = None) -> Path:
     """The corpora folder, or CorpusNotFoundError naming every place tried and the fix."""
     root = find_corpora(path)
     if root is None:
-        tried = "\n  - ".join(f"{label}: {p}" for label, p in candidate_roots(path))
+        tried = "\n  - ".join(f"{label}: {p} ({'no flores200/ or train/ inside' if p.is_dir() else 'does not exist'})"
+                               for label, p in candidate_roots(path))
         raise CorpusNotFoundError(
             f"no corpora folder (with flores200/ or train/) found. Looked in:\n  - {tried}\n"
             "Fix: pass --corpora PATH or set BPE_CORPORA to the folder holding flores200/ and train/."

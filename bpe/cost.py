@@ -108,15 +108,27 @@ def text_costs(text: str, models: Iterable[ModelLike] = (), *, pricing: Optional
 
 def file_costs(paths: Sequence[Union[str, "os.PathLike[str]"]], models: Iterable[ModelLike] = (), *,
                pricing: Optional[PricingTable] = None) -> list[TextCost]:
-    """Input cost of each file (UTF-8) on each model."""
+    """Input cost of each file or corpus folder on each model; one row per path and model.
+
+    Files are UTF-8 text, .xz/.gz/.bz2 are decompressed, a folder is the sum of its files. Text is
+    streamed in blocks cut where no pre-tokenizer piece spans the cut, so sums equal whole-file counts.
+    """
+    from .counting import iter_documents
+
+    table = pricing or default_pricing()
+    prices = [_price(m, table) for m in models] or list(table)
+    tokenizers = {p.tokenizer: tokenizer_for(p) for p in prices}
     out = []
-    models = list(models)
-    for p in paths:
+    for path in paths:
+        counts = dict.fromkeys(tokenizers, 0)
         try:
-            text = Path(p).read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{p}: not valid UTF-8 at byte {exc.start}; convert it to UTF-8 first") from None
-        out += text_costs(text, models, pricing=pricing, label=str(p))
+            for block in iter_documents([Path(path)]):
+                for name, tok in tokenizers.items():
+                    counts[name] += tok.count(block)
+        except OSError as exc:  # FileNotFoundError and open errors already name the path
+            raise ValueError(f"{exc}; check the path") from None
+        out += [TextCost(p, counts[p.tokenizer], Decimal(counts[p.tokenizer]) * p.input / MILLION, str(path))
+                for p in prices]
     return out
 
 
@@ -286,8 +298,12 @@ class WorkloadCost:
 
     @property
     def per_day(self) -> Decimal:
-        """Dollars per day (conversations_per_day x per conversation)."""
-        return self.per_conversation * self.workload.conversations_per_day
+        """Dollars per day: the monthly cost spread over days_per_month (0 when days_per_month is 0)."""
+        w = self.workload
+        if w.conversations_per_month is None:
+            return self.per_conversation * w.conversations_per_day
+        # A monthly volume says nothing of conversations_per_day (default 1); spread it over the month.
+        return self.per_month / w.days_per_month if w.days_per_month else Decimal(0)
 
     @property
     def per_month(self) -> Decimal:
@@ -427,4 +443,7 @@ def whatif_switch_model(workload: Workload, model: ModelLike, other: ModelLike, 
         if sample is not None else []
     if sample is None and a.model.tokenizer != b.model.tokenizer:
         notes.append("token counts not rescaled: pass a sample text to measure the tokenizers' ratio")
+    proxies = [m.model for m in (a, b) if m.model.is_estimate]
+    if sample is not None and proxies:
+        notes.append("estimate: " + ", ".join(f"{m.name} tokens counted with the {m.tokenizer} proxy" for m in proxies))
     return WhatIf(f"switch {a.model.name} -> {b.model.name}", a.per_month, b.per_month, tuple(notes))

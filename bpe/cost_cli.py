@@ -13,6 +13,7 @@ from .pricing import PricingFileError, PricingTable, UnknownModelError, load_pri
 EXAMPLES = """examples:
   bpe cost --list                                   the pricing table (date and source of each price)
   bpe cost README.md -m gpt-5.4 -m claude-sonnet-4.6
+  bpe cost my_corpus/ -m gpt-5.4                    a folder: the total of its files
   bpe cost --flores --languages amh_Ethi,hin_Deva -m gpt-5.4
   bpe cost --scenario --system-tokens 500 --messages 10 --user-tokens 50 \\
            --assistant-tokens 200 --per-day 1000 --days 30 -m gpt-5.4        # $0.031375 / $941.25
@@ -51,23 +52,27 @@ def _models(table: PricingTable, names: Optional[list]) -> list:
 
 
 def cmd_list(table: PricingTable, as_json: bool) -> int:
+    """Print the pricing table (or its JSON) with the date and source of each price."""
     from .cost import money
 
     if as_json:
         print(json.dumps([{**m.__dict__} for m in table], default=_json_default, indent=2))
         return 0
-    print(f"{'model':<20} {'input':>8} {'output':>8} {'cached':>8} {'batch':>6} {'window':>10}  tokenizer")
+    toks = {m.id: m.tokenizer + ("" if m.tokenizer_exact else " (proxy: estimate)") for m in table}
+    tw = max(len("tokenizer"), *map(len, toks.values()))
+    print(f"{'model':<20} {'input':>8} {'output':>8} {'cached':>8} {'batch':>6} {'window':>10}  "
+          f"{'tokenizer':<{tw}}  date; source")
     for m in table:
         cached = money(m.cached_input, 4) if m.cached_input is not None else "-"
         window = f"{m.context_window:,}" if m.context_window else "?"
-        tok = m.tokenizer + ("" if m.tokenizer_exact else " (proxy: estimate)")
         print(f"{m.id:<20} {money(m.input, 4):>8} {money(m.output, 4):>8} {cached:>8} "
-              f"{float(m.batch_discount) * 100:>5.0f}% {window:>10}  {tok}  [{m.date}; {m.source}]")
+              f"{float(m.batch_discount) * 100:>5.0f}% {window:>10}  {toks[m.id]:<{tw}}  {m.date}; {m.source}")
     print("prices in USD per 1M tokens; sources: " + ", ".join(table.sources))
     return 0
 
 
 def cmd_files(args: argparse.Namespace, table: PricingTable) -> int:
+    """Price text files as input tokens on each model."""
     from .cost import file_costs, money
 
     try:
@@ -85,6 +90,7 @@ def cmd_files(args: argparse.Namespace, table: PricingTable) -> int:
 
 
 def cmd_flores(args: argparse.Namespace, table: PricingTable) -> int:
+    """Price FLORES-200 languages per model, with the premium over the baseline in dollars."""
     from .corpora import CorpusNotFoundError
     from .cost import language_costs, money
 
@@ -124,6 +130,7 @@ def _workload(args: argparse.Namespace, mode: str):
 
 
 def cmd_scenario(args: argparse.Namespace, table: PricingTable) -> int:
+    """Price a chat workload per conversation, day and month, with breakdowns and what-ifs."""
     from .cost import money, whatif_cut_output, whatif_route_share, whatif_switch_model, workload_costs
 
     modes = ["simple", "history"] if args.mode == "both" else [args.mode]
@@ -178,6 +185,7 @@ def cmd_scenario(args: argparse.Namespace, table: PricingTable) -> int:
 
 
 def cmd_route(args: argparse.Namespace, table: PricingTable) -> int:
+    """Blended monthly cost of a routed query file against a single-model baseline."""
     from .cost import money
     from .routing import Router, routed_cost
 
@@ -229,7 +237,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p = subparsers.add_parser("cost", help="what text, a corpus or a chat workload costs per model",
                               description="Price text, FLORES languages, chat workloads and routed traffic.",
                               epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("files", nargs="*", help="text files to price (input tokens)")
+    p.add_argument("files", nargs="*", help="text files or corpus folders to price as input tokens "
+                                             "(.xz/.gz/.bz2 decompressed; a folder is summed)")
     p.add_argument("-m", "--model", action="append", help="model id (repeatable; default: every priced model)")
     p.add_argument("--pricing", action="append", help="pricing file (JSON/TOML) adding or overriding models")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")

@@ -1,6 +1,7 @@
 """The main job: train a tokenizer on the training mix, then compare it with cl100k_base and o200k_base."""
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +32,20 @@ def _take_bytes(paths: Sequence[Path], limit: int) -> list[str]:
             if taken >= per_file:
                 break
     return docs
+
+
+def locate_corpora(path: "str | None", out: TextIO) -> "Path | None":
+    """The corpora folder, or None for the built-in fallback, saying why a configured folder was not used.
+
+    A folder passed explicitly must hold corpora (a typo must not silently switch to other data); a
+    `$BPE_CORPORA` that holds none is reported, then the demo falls back like a fresh clone.
+    """
+    if path is not None:
+        return corpora.require_corpora(path)  # CorpusNotFoundError names the folder and the fix
+    root = corpora.find_corpora()
+    if root is None and os.environ.get("BPE_CORPORA"):
+        print(f"BPE_CORPORA={os.environ['BPE_CORPORA']} holds no flores200/ or train/ folder.", file=out)
+    return root
 
 
 def load_evaluation(root: "Path | None", languages: Sequence[str], out: TextIO) -> dict[str, str]:
@@ -68,11 +83,13 @@ def run_demo(
     vocab_size: int = 4096,
     max_chars: int = 2_000_000,
     languages: Sequence[str] = DEFAULT_LANGUAGES,
-    out: TextIO = sys.stdout,
+    out: "TextIO | None" = None,
     progress: bool = True,
 ) -> list[dict]:
-    """Train, then print a tokens-per-character table per language; returns the rows."""
-    root = corpora.find_corpora(corpora_path)
+    """Train, then print a tokens-per-character table per language (to out, default stdout); returns the rows."""
+    if out is None:  # looked up per call, so redirect_stdout and captured output see it
+        out = sys.stdout
+    root = locate_corpora(corpora_path, out)
     docs = training_corpus(root, max_chars, out)
     start = time.perf_counter()
     trained = Tokenizer.train(docs, vocab_size, progress=progress, name=f"trained-{vocab_size}")

@@ -32,11 +32,14 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from .merge_priority import build_merge_table, merge_priority_encode
 from .pipeline import NORMALIZERS, PipelineTokenizer, cover_pattern
 from .vocab_io import VocabFileError, atomic_write
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tokenizer
 
 # HF ByteLevel's built-in split (GPT-2's pattern), used when `use_regex` is true.
 GPT2_BYTELEVEL_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
@@ -229,13 +232,13 @@ def _check_others(data: Mapping[str, Any]) -> None:
         raise UnsupportedComponentError(f"decoder {decoder.get('type')!r} (only null or ByteLevel)")
 
 
-def _split_merge(merge: Union[str, Sequence[str]], index: int) -> tuple[str, str]:
+def _split_merge(merge: Union[str, Sequence[str]], index: int, where: str) -> tuple[str, str]:
     if isinstance(merge, str):
         parts = merge.split(" ")
     else:
         parts = list(merge)
     if len(parts) != 2:
-        raise VocabFileError(f"merge #{index} {merge!r}: expected two tokens")
+        raise VocabFileError(f"{where}: merge #{index} {merge!r}: expected two tokens")
     return parts[0], parts[1]
 
 
@@ -315,6 +318,8 @@ def load_hf_tokenizer(
 
     special_tokens: dict[str, int] = {}
     for added in data.get("added_tokens", []):
+        if not isinstance(added, Mapping) or not isinstance(added.get("content"), str) or not isinstance(added.get("id"), int):
+            raise VocabFileError(f"{where}: added token {added!r:.80} needs a string 'content' and an integer 'id'")
         for flag in ("lstrip", "rstrip", "single_word"):
             if added.get(flag):
                 raise UnsupportedComponentError(f"added token {added['content']!r} with {flag}=true")
@@ -325,8 +330,11 @@ def load_hf_tokenizer(
         special_tokens[added["content"]] = int(added["id"])
     special_ids = set(special_tokens.values())
 
+    vocab = model.get("vocab", {})
+    if not isinstance(vocab, Mapping):
+        raise VocabFileError(f"{where}: model vocab is a {type(vocab).__name__}, not a token -> id object")
     ranks: dict[bytes, int] = {}
-    for token, token_id in model.get("vocab", {}).items():
+    for token, token_id in vocab.items():
         if token_id in special_ids:
             continue  # an added token's own entry; it is matched as text, never built by merges
         data_bytes = token_to_bytes(token)
@@ -338,10 +346,14 @@ def load_hf_tokenizer(
         ranks[data_bytes] = int(token_id)
     merges: list[tuple[bytes, bytes]] = []
     for i, merge in enumerate(model.get("merges", [])):
-        left, right = _split_merge(merge, i)
+        left, right = _split_merge(merge, i, where)
         lb, rb = token_to_bytes(left), token_to_bytes(right)
         if lb is None or rb is None:
             raise VocabFileError(f"{where}: merge #{i} {merge!r} has characters outside the byte-level alphabet")
+        absent = next((t for t in (lb, rb, lb + rb) if t not in ranks), None)
+        if absent is not None:
+            # HF refuses such a file too; naming it here beats a bare KeyError deep in the encoder.
+            raise VocabFileError(f"{where}: merge #{i} {merge!r}: {bytes_to_token(absent)!r} is not in the vocab")
         merges.append((lb, rb))
     ignore_merges = bool(model.get("ignore_merges", False))
 
@@ -388,7 +400,7 @@ def derive_merges(ranks: Mapping[bytes, int]) -> list[tuple[bytes, bytes]]:
     return merges
 
 
-def to_hf_json(tok) -> dict:
+def to_hf_json(tok: "Tokenizer") -> dict:
     """The tokenizer.json dict of a Tokenizer (rank-based or a PipelineTokenizer).
 
     Special tokens become added tokens; HF matches them anywhere in the text, so HF's ids equal
@@ -447,7 +459,7 @@ def to_hf_json(tok) -> dict:
     }
 
 
-def save_hf_tokenizer(tok, path: "Union[str, os.PathLike[str]]") -> None:
+def save_hf_tokenizer(tok: "Tokenizer", path: "Union[str, os.PathLike[str]]") -> None:
     """Write `tok` as an HF tokenizer.json, atomically."""
     text = json.dumps(to_hf_json(tok), ensure_ascii=False, indent=None)
     atomic_write(path, (text + "\n").encode("utf-8"))

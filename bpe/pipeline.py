@@ -14,11 +14,16 @@ remaining segment is normalised, split by each `pre_split` pattern in turn (HF `
 from __future__ import annotations
 
 import unicodedata
-from typing import Iterable, Iterator, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Sequence
 
 from .core import AllowedSpecial, DisallowedSpecial, Tokenizer, _fix_surrogates, _is_utf8_clean
 from .merge_priority import MergePriorityCore
 from .pretokenize import compile_pattern
+
+if TYPE_CHECKING:  # pragma: no cover
+    import os
+
+    import tiktoken
 
 NORMALIZERS = ("NFC", "NFKC", "NFD", "NFKD")
 
@@ -53,7 +58,7 @@ def split_isolated(text: str, pat_str: str) -> Iterator[str]:
 class PipelineCore:
     """Normalise, split in stages, then hand each staged piece to an inner encoder core."""
 
-    def __init__(self, inner, normalizer: Optional[str], pre_split: Sequence[str]) -> None:
+    def __init__(self, inner: Any, normalizer: Optional[str], pre_split: Sequence[str]) -> None:
         """Wrap `inner` (any object with the BytePairCore interface)."""
         if normalizer is not None and normalizer not in NORMALIZERS:
             raise ValueError(f"unknown normaliser {normalizer!r}; supported: {', '.join(NORMALIZERS)}")
@@ -228,7 +233,7 @@ class PipelineTokenizer(Tokenizer):
                     return limit + 1
         return total
 
-    def to_tiktoken(self):
+    def to_tiktoken(self) -> "tiktoken.Encoding":
         """The equivalent tiktoken.Encoding; ValueError if a normaliser, staged split or merge list is needed."""
         if not self.is_tiktoken_compatible:
             raise ValueError(
@@ -238,7 +243,7 @@ class PipelineTokenizer(Tokenizer):
             )
         return super().to_tiktoken()
 
-    def save(self, path) -> None:
+    def save(self, path: "str | os.PathLike[str]") -> None:
         """Save as `Tokenizer.save` when the format can hold it; otherwise ValueError naming the alternative."""
         if not self.is_tiktoken_compatible:
             raise ValueError(

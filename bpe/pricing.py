@@ -16,7 +16,10 @@ import sys
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Sequence, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tokenizer
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -200,6 +203,16 @@ def _money(path: Path, field: str, value: Any, allow_null: bool) -> Optional[Dec
     return d
 
 
+def _check_tokenizer(path: Path, field: str, name: str) -> None:
+    """Reject a tokenizer that is neither a known encoding nor an existing file, without loading it."""
+    from .registry import ENCODINGS, VENDOR_ALIASES
+
+    if name in ENCODINGS or name in VENDOR_ALIASES or os.path.exists(name):
+        return
+    raise PricingFileError(f"{path}: {field}: unknown tokenizer {name!r}; use an encoding name "
+                           f"({', '.join(sorted(ENCODINGS))}) or the path of a saved tokenizer file")
+
+
 def _validate_entry(path: Path, mid: str, entry: Any, base: Optional[ModelPrice]) -> ModelPrice:
     """One model entry, merged over `base` when it overrides a known model."""
     where = f"models.{mid}"
@@ -236,6 +249,8 @@ def _validate_entry(path: Path, mid: str, entry: Any, base: Optional[ModelPrice]
             if not isinstance(entry[f], str) or not entry[f].strip():
                 raise PricingFileError(f"{path}: {where}.{f}: expected a non-empty string, got {entry[f]!r}")
             values[f] = entry[f].strip()
+    if "tokenizer" in values:
+        _check_tokenizer(path, f"{where}.tokenizer", values["tokenizer"])
     if "tokenizer_exact" in entry:
         if not isinstance(entry["tokenizer_exact"], bool):
             raise PricingFileError(f"{path}: {where}.tokenizer_exact: expected true or false, "
@@ -293,7 +308,7 @@ def default_pricing() -> PricingTable:
     return _default_table
 
 
-def tokenizer_for(model: Union[str, ModelPrice], pricing: Optional[PricingTable] = None):
+def tokenizer_for(model: Union[str, ModelPrice], pricing: Optional[PricingTable] = None) -> "Tokenizer":
     """The (cached) tokenizer that counts tokens for a model: exact or its named proxy."""
     from .registry import get_tokenizer
 

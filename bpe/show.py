@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core import Tokenizer
 
 # Light backgrounds, readable with black text, distinct enough that neighbours never look merged.
 PALETTE = ("#fde68a", "#bbf7d0", "#bfdbfe", "#fbcfe8", "#ddd6fe", "#fed7aa", "#a5f3fc", "#d9f99d")
@@ -51,7 +54,7 @@ def group_token_bytes(pieces: Sequence[bytes], ids: Sequence[int]) -> list[Span]
     return spans
 
 
-def token_spans(tokenizer, text: str, allow_special: bool = False) -> list[Span]:
+def token_spans(tokenizer: "Tokenizer", text: str, allow_special: bool = False) -> list[Span]:
     """Encode text and return its displayable token spans.
 
     Example: [s.text for s in token_spans(get_encoding("cl100k_base"), "hello world")] == ["hello", " world"]

@@ -19,6 +19,7 @@ raises `UsageLogError` naming file and line; `skip_bad=True` skips and counts th
 """
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import json
@@ -78,6 +79,7 @@ class UsageRecord:
     output: int
     prefix_hash: Optional[str] = None
     prefix_tokens: int = 0
+    cache_write_input: int = 0  # Anthropic cache writes, also counted in uncached_input
 
     @property
     def input_tokens(self) -> int:
@@ -120,7 +122,8 @@ def _int(value: Any, name: str) -> int:
     return n
 
 
-_ISO_UTC = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?)?(?:Z|\+00:00)?$")
+_ISO_UTC = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)?)?"
+                      r"(?:Z|\+00:00)?$")
 
 
 def parse_month(value: Any) -> str:
@@ -141,7 +144,8 @@ def parse_month(value: Any) -> str:
     if isinstance(value, str):
         s = value.strip()
         m = _ISO_UTC.match(s)
-        if m and 1 <= int(m.group(2)) <= 12 and (m.group(3) is None or 1 <= int(m.group(3)) <= 31):
+        if m and 1 <= int(m.group(2)) <= 12 and (
+                m.group(3) is None or 1 <= int(m.group(3)) <= calendar.monthrange(int(m.group(1)), int(m.group(2)))[1]):
             return s[:7]  # UTC or naive ISO: the month is the prefix; skips a datetime parse per line
         if s.endswith("Z"):
             s = s[:-1] + "+00:00"  # Python < 3.11 fromisoformat does not read "Z"
@@ -181,6 +185,7 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
     req_name, req = _first(rec, FIELDS["requests"])
     requests = _int(req, req_name) if req is not None else 1
     anth_read = _first(rec, FIELDS["anthropic_cache_read"])
+    cache_write = 0
     anth_uncached = rec.get("uncached_input_tokens")
     if anth_read[0] is not None or anth_uncached is not None or \
             _first(rec, FIELDS["anthropic_cache_write"])[0] is not None:
@@ -191,7 +196,8 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
         cached = _int(anth_read[1], anth_read[0]) if anth_read[0] else 0
         for wname in FIELDS["anthropic_cache_write"]:
             if rec.get(wname) not in (None, ""):
-                uncached += _int(rec[wname], wname)
+                cache_write += _int(rec[wname], wname)
+        uncached += cache_write
     else:
         name, v = _first(rec, FIELDS["input_incl"])
         if name is None:
@@ -210,7 +216,7 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
     ph = rec.get("prefix_hash")
     pt = _int(rec["prefix_tokens"], "prefix_tokens") if rec.get("prefix_tokens") not in (None, "") else 0
     return UsageRecord(month, str(endpoint) if endpoint is not None else "(none)", mid, requests, uncached, cached,
-                       output, str(ph) if ph not in (None, "") else None, pt)
+                       output, str(ph) if ph not in (None, "") else None, pt, cache_write)
 
 
 def iter_raw(path: PathLike) -> Iterator[tuple[int, Any]]:
@@ -231,6 +237,16 @@ def iter_raw(path: PathLike) -> Iterator[tuple[int, Any]]:
                 yield n, json.loads(line)
             except json.JSONDecodeError as exc:
                 yield n, ValueError(f"invalid JSON ({exc.msg} at column {exc.colno})")
+
+
+def bad_line_reason(message: str) -> str:
+    """The kind of a bad-line error without its value, so that --skip-bad counts group by cause.
+
+    Example: "input_tokens must be >= 0, got -3" -> "input_tokens must be >= 0"
+    """
+    reason = re.split(r", got | \(|; known models", message, maxsplit=1)[0]
+    # Keep the model name of an unknown model (it says what to add); drop any other quoted value.
+    return reason if reason.startswith("unknown model") else re.sub(r" '[^']*'$", "", reason)
 
 
 # ====================
@@ -268,6 +284,7 @@ class UsageAnalyzer:
         self.repeat_uncached: dict[tuple, int] = defaultdict(int)
         self._seen_prefix: set = set()
         self.has_prefix_hashes = False
+        self.cache_write_tokens = 0
         self.lines = 0
         self.bad = BadLines()
         self._model_ids: dict = {}
@@ -291,6 +308,7 @@ class UsageAnalyzer:
         c[1] += r.uncached_input
         c[2] += r.cached_input
         c[3] += r.output
+        self.cache_write_tokens += r.cache_write_input
         per_req_in = r.input_tokens // r.requests if r.requests else 0
         self.col_ep.append(ep)
         self.col_model.append(mi)
@@ -324,10 +342,10 @@ class UsageAnalyzer:
                     self.add(normalize(raw, self.pricing, self._model_ids))
                 except ValueError as exc:
                     if not self.skip_bad:
-                        raise UsageLogError(f"{path}:{line}: {exc}. Fix the line, or pass --skip-bad "
-                                            "(skip_bad=True) to skip and count such lines") from None
+                        raise UsageLogError(f"{path}:{line}: {str(exc).rstrip('.')}. Fix the line, or pass "
+                                            "--skip-bad (skip_bad=True) to skip and count such lines") from None
                     self.bad.count += 1
-                    self.bad.reasons[str(exc).split(" (")[0].split(":")[0]] += 1
+                    self.bad.reasons[bad_line_reason(str(exc))] += 1
                     if len(self.bad.examples) < 5:
                         self.bad.examples.append(f"{path}:{line}: {exc}")
         except FileNotFoundError:
@@ -372,6 +390,14 @@ def percentile(sorted_values: Sequence[int], pct: float) -> int:
     return sorted_values[k - 1]
 
 
+_NUMBER = re.compile(r"-?\$?-?[\d,]+(\.\d+)?%?$")
+
+
+def _numeric_columns(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[bool]:
+    """Which columns hold only numbers or dollars (right-aligned, so digits line up)."""
+    return [bool(rows) and all(_NUMBER.match(r[i]) for r in rows) for i in range(len(head))]
+
+
 @dataclass
 class UsageReport:
     """Everything `bpe usage report` prints; `to_dict` is its JSON form."""
@@ -401,15 +427,15 @@ class UsageReport:
     def _tables(self) -> list[tuple[str, list[str], list[list[str]]]]:
         from .cost import money
 
-        t = [("Cost by month x endpoint x model", ["month", "endpoint", "model", "requests", "input", "cached",
-                                                   "output", "cost"],
+        t = [("Cost by month x endpoint x model", ["month", "endpoint", "model", "requests",
+                                                   "uncached input", "cached input", "output", "cost"],
               [[r["month"], r["endpoint"], r["model"], f"{r['requests']:,}", f"{r['uncached_input']:,}",
                 f"{r['cached_input']:,}", f"{r['output']:,}", money(r["total"], 2)] for r in self.rows]),
              ("Monthly totals", ["month", "cost"], [[m, money(v, 2)] for m, v in self.month_totals.items()])]
         for ch in self.changes:
             rows = [[d["kind"], d["name"], money(d["delta"], 2)] for d in ch["drivers"]]
             t.append((f"Change {ch['from']} -> {ch['to']}: {money(ch['delta'], 2)} "
-                      f"({ch['pct']:+.1f}%) ; drivers", ["by", "what", "delta"], rows))
+                      f"({ch['pct']:+.1f}%); drivers", ["by", "what", "delta"], rows))
         t.append(("Tokens per request (nearest-rank percentiles)", ["scope", "p50 in", "p90 in", "p99 in", "max in",
                                                                     "p50 out", "p99 out"],
                   [[k, *(f"{v[x]:,}" for x in ("p50_input", "p90_input", "p99_input", "max_input", "p50_output",
@@ -426,7 +452,7 @@ class UsageReport:
         for title, head, rows in self._tables():
             out.append(f"## {title}\n")
             out.append("| " + " | ".join(head) + " |")
-            out.append("|" + "|".join("---" for _ in head) + "|")
+            out.append("|" + "|".join("--:" if n else "---" for n in _numeric_columns(head, rows)) + "|")
             out += ["| " + " | ".join(r) + " |" for r in rows]
             out.append("")
         out += [f"- note: {n}" for n in self.notes]
@@ -439,9 +465,14 @@ class UsageReport:
             out.append(f"  skipped {ex}")
         for title, head, rows in self._tables():
             widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
+            num = _numeric_columns(head, rows)
+
+            def cells(row: Sequence[str]) -> str:
+                return "  ".join((c.rjust(w) if n else c.ljust(w)) for c, w, n in zip(row, widths, num)).rstrip()
+
             out.append("\n" + title)
-            out.append("  " + "  ".join(h.ljust(w) for h, w in zip(head, widths)))
-            out += ["  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+            out.append("  " + cells(head))
+            out += ["  " + cells(r) for r in rows]
         out += [f"note: {n}" for n in self.notes]
         return "\n".join(out) + "\n"
 
@@ -592,7 +623,9 @@ def build_report(a: UsageAnalyzer, *, truncate_to: Optional[int] = None, outlier
     if any(table.get(m).is_estimate for m in a.models):
         notes.append("models with a proxy tokenizer are priced from the logged counts; their prices are exact, "
                      "token-based what-ifs are estimates")
-    notes.append("Anthropic cache writes are priced as ordinary input (billed at 1.25x): an estimate")
+    if a.cache_write_tokens:
+        notes.append(f"{a.cache_write_tokens:,} Anthropic cache-write tokens are priced as ordinary input "
+                     "(billed at 1.25x): an estimate")
     return UsageReport(rows, months, month_totals, changes, percentiles, waste, remedies, a.bad, a.lines, notes)
 
 

@@ -114,12 +114,25 @@ def format_tiktoken_bpe(ranks: Mapping[bytes, int]) -> bytes:
     )
 
 
+def _file_mode(path: Path) -> int:
+    """Permission bits for a new version of path: the existing file's, else 0666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)  # the only way to read it; restored at once
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: PathLike, data: bytes) -> None:
     """Write data to path so that readers see either the old file or the whole new one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if hasattr(os, "fchmod"):
+            # mkstemp creates the file 0600; give it the mode a plain open() would (or the old file's).
+            os.fchmod(fd, _file_mode(path))
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -146,12 +159,20 @@ def _sidecar_paths(path: PathLike) -> tuple[Path, Path]:
     return path, path.with_suffix(".json")
 
 
-def save_tokenizer(tok: "Tokenizer", path: PathLike) -> None:
-    """Save ranks to `path` (`.tiktoken` suffix added if missing) and metadata to `<stem>.json`."""
+def saved_paths(path: PathLike) -> tuple[Path, Path]:
+    """(ranks file, JSON sidecar) that `save_tokenizer(tok, path)` writes.
+
+    Example: saved_paths("mine") == (Path("mine.tiktoken"), Path("mine.json"))
+    """
     path = Path(path)
     if path.suffix not in (".tiktoken", ".json"):
         path = path.with_name(path.name + ".tiktoken")
-    ranks_path, meta_path = _sidecar_paths(path)
+    return _sidecar_paths(path)
+
+
+def save_tokenizer(tok: "Tokenizer", path: PathLike) -> None:
+    """Save ranks to `path` (`.tiktoken` suffix added if missing) and metadata to `<stem>.json`."""
+    ranks_path, meta_path = saved_paths(path)
     data = format_tiktoken_bpe(tok._mergeable_ranks)
     meta = {
         "format": FORMAT,
@@ -172,7 +193,8 @@ def load_tokenizer(path: PathLike, *, backend: "str | None" = None) -> "Tokenize
     """Load a tokenizer saved with `Tokenizer.save` (give the `.tiktoken` or the `.json` path)."""
     from .core import Tokenizer
 
-    ranks_path, meta_path = _sidecar_paths(path)
+    # `tok.save("mine")` wrote mine.tiktoken, so `bpe.load("mine")` must find it.
+    ranks_path, meta_path = _sidecar_paths(path) if Path(path).exists() else saved_paths(path)
     if not meta_path.exists():
         raise VocabFileError(
             f"{meta_path}: metadata file not found next to {ranks_path}; it holds the split pattern and "
@@ -196,7 +218,7 @@ def load_tokenizer(path: PathLike, *, backend: "str | None" = None) -> "Tokenize
         if key not in meta:
             raise VocabFileError(f"{meta_path}: missing field {key!r}")
     ranks = load_tiktoken_bpe(ranks_path, expected_hash=meta.get("ranks_sha256"))
-    return Tokenizer(
+    tok = Tokenizer(
         meta["name"],
         pat_str=meta["pat_str"],
         mergeable_ranks=ranks,
@@ -204,3 +226,5 @@ def load_tokenizer(path: PathLike, *, backend: "str | None" = None) -> "Tokenize
         explicit_n_vocab=meta.get("explicit_n_vocab"),
         backend=backend,
     )
+    tok.source = f"saved file: {ranks_path}"
+    return tok

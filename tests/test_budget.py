@@ -130,11 +130,16 @@ def test_cli_budget(tmp_path, capsys):
     assert "strategy truncate" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="smaller than the system message"):
         main(["budget", "fit", str(p), "--max-tokens", "5"])
+    # Claude is counted with a proxy tokenizer and an unpublished framing: both said in the report
+    assert main(["budget", "fit", str(p), "--max-tokens", "60", "-m", "claude-sonnet-4.6"]) == 0
+    out = capsys.readouterr().out
+    assert "Claude Sonnet 4.6 (estimate: cl100k_base proxy)" in out and "note: estimate: the anthropic" in out
 
 
 @pytest.mark.parametrize("argv", [["budget", "--help"], ["budget", "check", "--help"], ["budget", "fit", "--help"],
                                   ["budget", "select", "--help"], ["route", "--help"], ["usage", "report", "--help"],
-                                  ["cost", "--help"]])
+                                  ["cost", "--help"], ["usage", "--help"], ["compare", "--help"],
+                                  ["show", "--help"], ["corpora", "--help"]])
 def test_help_shows_example(argv, capsys):
     with pytest.raises(SystemExit):
         main(argv)

@@ -84,12 +84,65 @@ def test_errors_are_messages_not_tracebacks(tmp_path, capsys, monkeypatch):
         run(["train", str(tmp_path), "--vocab-size", "10", "--out", str(tmp_path / "o")], capsys)
 
 
+def test_input_and_output_errors_are_messages(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit, match="is a folder; pass the files inside it"):
+        run(["encode", str(tmp_path)], capsys)
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("hello", encoding="utf-8")
+    with pytest.raises(SystemExit, match=f"cannot write {blocker / 'out.txt'}"):
+        run(["count", str(blocker), "-o", str(blocker / "out.txt")], capsys)
+    _, out, _ = run(["count", str(blocker), "-"], capsys, stdin=" world", monkeypatch=monkeypatch)
+    assert out.strip() == "2"  # "hello" + " world": '-' among files reads stdin
+
+
 def test_help_reads_well(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
     for command in ("encode", "decode", "count", "train", "info", "demo", "examples:"):
         assert command in out
+
+
+@pytest.mark.parametrize("command", ["encode", "decode", "count", "train", "info"])
+def test_command_help_shows_examples(command, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "examples:" in out and (f"  bpe {command} " in out or f"| bpe {command}" in out)
+
+
+def test_train_from_stdin_and_suffixless_out(tmp_path, capsys, monkeypatch):
+    out_path = tmp_path / "notes"
+    code, _, err = run(["train", "-", "--vocab-size", "265", "--out", str(out_path), "-q"], capsys,
+                       stdin="low lower lowest newer wider\n" * 50, monkeypatch=monkeypatch)
+    # The message names the files actually written, not the --out text.
+    assert code == 0 and f"-> {tmp_path / 'notes.tiktoken'} (+ notes.json)" in err
+    assert len(cli._tokenizer(str(tmp_path / "notes.tiktoken")).encode("lowest")) < len("lowest")
+
+
+def test_info_to_out_file(tmp_path, capsys):
+    dest = tmp_path / "info.txt"
+    assert cli.main(["info", "cl100k_base", "-o", str(dest)]) == 0
+    assert capsys.readouterr().out == ""
+    text = dest.read_text(encoding="utf-8")
+    assert "n_vocab:         100277" in text and "<|endoftext|>=100257" in text
+
+
+def test_demo_with_a_missing_corpora_path_is_an_error(tmp_path):
+    """--corpora names the data to use: a typo must stop the demo, not switch to the fallback."""
+    with pytest.raises(SystemExit, match=f"{tmp_path / 'nope'} \\(does not exist\\)"):
+        cli.main(["demo", "--corpora", str(tmp_path / "nope"), "-q"])
+
+
+def test_demo_reports_a_stale_bpe_corpora(tmp_path, monkeypatch):
+    from bpe import demo
+
+    monkeypatch.setenv("BPE_CORPORA", str(tmp_path / "gone"))
+    out = io.StringIO()
+    rows = demo.run_demo(vocab_size=260, max_chars=5_000, out=out, progress=False, languages=("eng_Latn",))
+    text = out.getvalue()
+    assert f"BPE_CORPORA={tmp_path / 'gone'} holds no flores200/ or train/ folder" in text
+    assert "No training mix found" in text and [r["language"] for r in rows] == ["eng_Latn"]
 
 
 def test_demo_without_corpora(tmp_path, monkeypatch):

@@ -50,6 +50,25 @@ def test_require_corpora_says_where_it_looked(tmp_path, monkeypatch):
     assert str(tmp_path / "given") in msg and "BPE_CORPORA" in msg and "--corpora" in msg
 
 
+def test_named_folder_is_never_replaced_by_another(tiny, tmp_path, monkeypatch):
+    # A valid folder exists beside the project, but the user named another one: say so, do not use the first.
+    monkeypatch.delenv("BPE_CORPORA", raising=False)
+    monkeypatch.setattr(corpora, "PROJECT_ROOT", tiny.parent / "proj")
+    (tiny.parent / "shared").mkdir(exist_ok=True)
+    (tiny.parent / "shared" / "corpora").symlink_to(tiny)
+    assert corpora.find_corpora() == tiny.parent / "shared" / "corpora"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(corpora.CorpusNotFoundError) as err:
+        corpora.require_corpora(empty)
+    assert f"given path: {empty} (no flores200/ or train/ inside)" in str(err.value)
+    monkeypatch.setenv("BPE_CORPORA", str(tmp_path / "typo"))
+    assert corpora.find_corpora() is None
+    with pytest.raises(corpora.CorpusNotFoundError, match=r"BPE_CORPORA: .*typo \(does not exist\)"):
+        corpora.require_corpora()
+    assert corpora.find_corpora(tiny) == tiny  # an explicit path still wins over BPE_CORPORA
+
+
 def test_list_corpora(tiny):
     found = {c.name: c for c in corpora.list_corpora(tiny)}
     assert found["flores200-devtest"].languages == 4 and found["flores200-devtest"].files == 4

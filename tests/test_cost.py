@@ -37,6 +37,8 @@ def test_worked_check_repository_context():
     # 50,000 x 0.25/1M = 0.0125; 100 x 2.50/1M = 0.00025; 500 x 15/1M = 0.0075
     assert c.per_conversation == Decimal("0.02025")
     assert c.per_month == Decimal("202.50")
+    # a monthly volume is spread over the 30 days, not priced as the default 1 conversation a day
+    assert c.per_day == Decimal("6.75")  # 202.50 / 30
 
 
 def test_history_mode_by_hand():
@@ -79,6 +81,16 @@ def test_whatifs_by_hand():
     assert sw.scenario == mini_month  # same tokenizer: ratio 1
     with pytest.raises(ValueError, match="between 0 and 1"):
         whatif_route_share(CHAT, "gpt-5.4", "gpt-5.4-mini", 1.5, pricing=TABLE)
+
+
+def test_switch_to_proxy_model_is_flagged_estimate():
+    sample = "hello world, how are you today?"
+    sw = whatif_switch_model(CHAT, "gpt-5.4", "claude-sonnet-4.6", sample=sample, pricing=TABLE)
+    ratio = Decimal(bpe.get_encoding("cl100k_base").count(sample)) / Decimal(bpe.get_encoding("o200k_base").count(sample))
+    assert f"token ratio {ratio:.4f}" in sw.notes[0]
+    assert "estimate: Claude Sonnet 4.6 tokens counted with the cl100k_base proxy" in sw.notes
+    exact = whatif_switch_model(CHAT, "gpt-5.4", "gpt-5.4-mini", sample=sample, pricing=TABLE)
+    assert not any("estimate" in n for n in exact.notes)
 
 
 def test_text_and_parallel_costs():
@@ -153,9 +165,41 @@ def test_cli_scenario_and_list(capsys):
     assert "$0.031375" in out and "$941.25" in out and "simple" in out
     assert main(["cost", "--scenario", "--system-tokens", "50000", "--user-tokens", "100", "--assistant-tokens",
                  "500", "--per-month", "10000", "-m", "gpt-5.4", "--json"]) == 0
-    assert '"per_month": "202.50' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert '"per_month": "202.50' in out and '"per_day": "6.75' in out
     assert main(["cost", "--list"]) == 0
     assert "cl100k_base (proxy: estimate)" in capsys.readouterr().out
+
+
+def test_cli_missing_file_says_which(tmp_path, capsys):
+    assert main(["cost", str(tmp_path / "nope.txt"), "-m", "gpt-5.4"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'nope.txt'}: corpus file or folder not found" in err and "Errno" not in err
+
+
+def test_file_and_folder_costs(tmp_path):
+    import lzma
+
+    from bpe.cost import file_costs
+
+    o200k = bpe.get_encoding("o200k_base")
+    texts = {"a.txt": "hello world\n", "b.txt": "Ça coûte combien ?\n" * 3}
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in texts.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    (tmp_path / "b.txt.xz").write_bytes(lzma.compress(texts["b.txt"].encode("utf-8")))
+    rows = file_costs([corpus / "a.txt", tmp_path / "b.txt.xz", corpus], ["gpt-5.4"], pricing=TABLE)
+    n_a, n_b = o200k.count(texts["a.txt"]), o200k.count(texts["b.txt"])
+    assert [r.tokens for r in rows] == [n_a, n_b, n_a + n_b]  # a folder is the sum of its files
+    assert rows[2].dollars == Decimal(n_a + n_b) * Decimal("2.50") / 1_000_000
+
+
+def test_cli_list_columns_line_up(capsys):
+    assert main(["cost", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    starts = {ln.index("2026-04") for ln in lines[1:] if "2026-04" in ln}
+    assert len(starts) == 1  # the date column starts at the same place on every row
 
 
 def test_cli_bad_pricing_file(tmp_path):

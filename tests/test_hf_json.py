@@ -164,6 +164,22 @@ def test_unsupported_component_is_named(changes, named):
         hf_json.load_hf_tokenizer(_toy_with(**changes))
 
 
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"model_merges": ["b c", "a b", "ab c", "a zz"]}, r"merge #3 'a zz': 'zz' is not in the vocab"),
+        ({"model_merges": ["b c d"]}, r"merge #0 'b c d': expected two tokens"),
+        ({"model_vocab": ["a", "b"]}, r"model vocab is a list"),
+        ({"added_tokens": [{"content": "<x>"}]}, r"added token .*<x>.* needs a string 'content' and an integer 'id'"),
+    ],
+)
+def test_malformed_file_names_the_file(tmp_path, changes, message):
+    path = tmp_path / "tokenizer.json"
+    path.write_text(json.dumps(_toy_with(**changes)), encoding="utf-8")
+    with pytest.raises(bpe.VocabFileError, match=f"tokenizer.json: {message}"):
+        hf_json.load_hf_tokenizer(path)
+
+
 def test_bad_json_names_file(tmp_path):
     path = tmp_path / "tokenizer.json"
     path.write_text('{"model": {\n  "vocab": [}', encoding="utf-8")

@@ -87,6 +87,8 @@ def test_toml_user_file(tmp_path):
     ({"gpt-5.4": {"context_window": 0}}, r"context_window: a positive integer"),
     ({"gpt-5.4": {"batch_discount": 1.5}}, r"batch_discount: a fraction in \[0, 1\)"),
     ({"gpt-5.4": {"tokenizer_exact": "yes"}}, r"tokenizer_exact: expected true or false"),
+    # caught when the file is read, not later when a count needs the tokenizer
+    ({"gpt-5.4": {"tokenizer": "o300k_base"}}, r"models\.gpt-5\.4\.tokenizer: unknown tokenizer 'o300k_base'"),
 ])
 def test_bad_fields_name_file_and_field(tmp_path, entry, message):
     p = write(tmp_path, {"models": entry})

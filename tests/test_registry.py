@@ -48,8 +48,24 @@ def test_not_found_names_every_place_and_the_fix(isolated):
     assert "'r50k_base'" in message
     assert "BPE_VOCAB_DIR (not set)" in message
     assert "tiktoken cache" in message
-    assert "BPE_OFFLINE is set" in message
-    assert "pip install" in message and "306cd27f" in message
+    assert "BPE_OFFLINE=1 forbids downloads" in message
+    # No PyPI package ships r50k_base, so `pip install bpe[vocab]` would not fix it.
+    assert "bpe[vocab]" not in message and "tiktoken's loader download it" in message and "306cd27f" in message
+
+
+def test_not_found_fix_fits_the_encoding(isolated):
+    with pytest.raises(bpe.EncodingNotFoundError, match=r"pip install 'bpe\[vocab\]'"):
+        registry.load_ranks(registry.ENCODINGS["o200k_base"])
+
+
+@pytest.mark.parametrize("value, downloads", [("1", False), ("true", False), ("0", True), ("", True), ("false", True)])
+def test_offline_switch_values(isolated, monkeypatch, value, downloads):
+    calls = []
+    monkeypatch.setattr(registry, "_load_with_tiktoken", lambda spec, tried: calls.append(spec.name))
+    monkeypatch.setenv("BPE_OFFLINE", value)
+    with pytest.raises(bpe.EncodingNotFoundError):
+        registry.load_ranks(registry.ENCODINGS["p50k_base"])
+    assert calls == (["p50k_base"] if downloads else [])
 
 
 def test_vocab_dir_and_gz(isolated, monkeypatch, cl100k_bytes):
@@ -87,6 +103,22 @@ def test_explicit_path_wins_and_fails_loudly(isolated, cl100k_bytes):
     path.write_bytes(b"YQ== 0\n")
     with pytest.raises(bpe.VocabFileError, match="mine.tiktoken: sha256"):
         bpe.get_encoding("cl100k_base", path=path)
+
+
+@pytest.mark.parametrize("name", ["cl100k_base", "qwen"])
+def test_explicit_missing_path_is_an_error_not_a_fallback(name, tmp_path):
+    """A typo in path= must not quietly load the installed copy instead."""
+    with pytest.raises(bpe.VocabFileError, match=f"nothere.tiktoken: no such file .*'{name}'"):
+        bpe.get_encoding(name, path=tmp_path / "nothere.tiktoken")
+
+
+def test_get_tokenizer_finds_a_tokenizer_saved_without_suffix(tmp_path, monkeypatch):
+    tok = bpe.Tokenizer("mine", pat_str="cl100k", mergeable_ranks={bytes([i]): i for i in range(256)},
+                        special_tokens={"<|end|>": 256})
+    tok.save(tmp_path / "mine")
+    monkeypatch.chdir(tmp_path)
+    loaded = bpe.get_tokenizer("mine")
+    assert loaded.special_tokens == {"<|end|>": 256} and loaded.source.endswith("mine.tiktoken")
 
 
 def test_unknown_name():

@@ -31,6 +31,9 @@ def test_markdown_tables(result):
     assert "| eng_Latn | English | Latin | 8 | 8 | 1.000 | 1.00 | 5 | 0.625 | 1.00 |" in md
     assert "| 1 | amh_Ethi 1.50 | amh_Ethi 2.40 |" in md  # ab: 12 / 5
     assert "| Ethiopic | 1 |" in md
+    worst = md.split("## Worst 10 languages (premium)")[1].split("##")[0]
+    assert "\n| 4 | " in worst and "\n| 5 | " not in worst  # 4 languages: no empty ranks 5-10
+    assert "|---|---|---|--:|--:|" in md  # chars column right-aligned like the other numbers
 
 
 def test_markdown_table_helper():

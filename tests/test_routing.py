@@ -20,6 +20,11 @@ def test_heuristic_by_hand():
     assert "maths detected +0.25" in reasons
     score, _ = heuristic_score("```python\ndef f(): pass\n```\nexplain why this is slow and refactor it")
     assert score == pytest.approx(0.10 + 0.30 + 0.30)
+    # asking for code is a code task too, though the query holds none
+    score, reasons = heuristic_score("write a Python function to parse a CSV file")
+    assert score == pytest.approx(0.10 + 0.25)
+    assert "code requested (function, python) +0.25" in reasons
+    assert Router.default(pricing=TABLE).route("write a Python function to parse a CSV file").model == "gpt-5.4"
 
 
 def test_tiers_and_custom_scorer():

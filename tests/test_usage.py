@@ -147,3 +147,50 @@ def test_cli_report_formats_and_chart(tmp_path, capsys):
         assert "matplotlib is not installed" in err
     else:
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-30", "2026-04-31T10:00:00Z", "2026-01-05T25:00:00Z", "2026-01-05T10:61"])
+def test_impossible_dates_and_times_are_unreadable(stamp):
+    with pytest.raises(ValueError, match="unreadable timestamp"):
+        parse_month(stamp)
+    assert parse_month("2024-02-29T23:59:59.5Z") == "2024-02"  # a leap day is real
+
+
+def test_skip_bad_counts_group_by_cause_not_value(tmp_path, capsys):
+    ok = {"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}
+    bad = [dict(ok, input_tokens=-3), dict(ok, input_tokens=-7), dict(ok, timestamp="soon"),
+           dict(ok, timestamp="2026-02-30"), dict(ok, model="gpt-9")]
+    p = write_jsonl(tmp_path, [ok, *bad])
+    r = analyze([p], TABLE, skip_bad=True)
+    assert r.bad.count == 5 and r.lines == 6
+    assert dict(r.bad.reasons) == {"input_tokens must be >= 0": 2, "unreadable timestamp": 2,
+                                   "unknown model 'gpt-9'": 1}
+    assert main(["usage", "report", str(p), "--skip-bad"]) == 0
+    assert "skipped 5 bad lines: input_tokens must be >= 0 (2)" in capsys.readouterr().err
+
+
+def test_unknown_model_message_reads_cleanly(tmp_path):
+    p = write_jsonl(tmp_path, [{"timestamp": "2026-01-01", "model": "gpt-9", "input_tokens": 1, "output_tokens": 1}])
+    with pytest.raises(UsageLogError) as exc:
+        analyze([p], TABLE)
+    assert ".." not in str(exc.value) and f"{p}:1: unknown model 'gpt-9'" in str(exc.value)
+
+
+def test_text_tables_right_align_numbers_and_cache_write_note(tmp_path):
+    recs = [{"timestamp": "2026-01-01", "model": "gpt-5.4", "endpoint": "a", "input_tokens": 5,
+             "output_tokens": 1},
+            {"timestamp": "2026-01-02", "model": "gpt-5.4", "endpoint": "a", "input_tokens": 123456,
+             "output_tokens": 1}]
+    r = analyze([write_jsonl(tmp_path, recs)], TABLE)
+    lines = r.to_text().splitlines()
+    head = next(ln for ln in lines if "uncached input" in ln)
+    row = lines[lines.index(head) + 1]
+    # 123,461 uncached input tokens end where the header "uncached input" ends
+    assert row[:head.index("uncached input") + len("uncached input")].endswith("123,461")
+    assert "|--:|" in r.to_markdown()
+    assert not any("cache-write" in n for n in r.notes)  # no Anthropic cache writes in this log
+    anth = {"starting_at": "2026-01-01", "model": "claude-sonnet-4.6", "input_tokens": 100, "output_tokens": 1,
+            "cache_creation_input_tokens": 2000}
+    r = analyze([write_jsonl(tmp_path, [anth], "a.jsonl")], TABLE)
+    assert r.rows[0]["uncached_input"] == 2100
+    assert any(n.startswith("2,000 Anthropic cache-write tokens") for n in r.notes)

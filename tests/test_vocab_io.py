@@ -50,6 +50,15 @@ def test_tokenizer_save_load(tmp_path, backend):
     assert bpe.load(tmp_path / "toy.json").special_tokens == {"<|end|>": 301}
 
 
+def test_load_takes_the_path_given_to_save(tmp_path):
+    tok = bpe.Tokenizer("m", pat_str="o200k", mergeable_ranks={bytes([i]): i for i in range(256)}, special_tokens={})
+    tok.save(tmp_path / "mine")
+    assert vocab_io.saved_paths(tmp_path / "mine") == (tmp_path / "mine.tiktoken", tmp_path / "mine.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.tiktoken"]
+    loaded = bpe.load(tmp_path / "mine")
+    assert loaded.name == "m" and loaded.source == f"saved file: {tmp_path / 'mine.tiktoken'}"
+
+
 def test_save_adds_suffix_and_loads_into_tiktoken(tmp_path):
     tiktoken = pytest.importorskip("tiktoken")
     tok = vendor("cl100k_base", "reference")
@@ -124,6 +133,21 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["v.tiktoken"]
 
 
+@pytest.mark.skipif(not hasattr(vocab_io.os, "fchmod"), reason="POSIX permission bits")
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    """mkstemp makes 0600 files; a saved tokenizer must be as readable as any file the user writes."""
+    umask = vocab_io.os.umask(0o022)
+    try:
+        vocab_io.atomic_write(tmp_path / "new.txt", b"x")
+        assert (tmp_path / "new.txt").stat().st_mode & 0o777 == 0o644
+        (tmp_path / "old.txt").write_bytes(b"old")
+        (tmp_path / "old.txt").chmod(0o640)
+        vocab_io.atomic_write(tmp_path / "old.txt", b"new")
+        assert (tmp_path / "old.txt").stat().st_mode & 0o777 == 0o640
+    finally:
+        vocab_io.os.umask(umask)
+
+
 def test_gz_and_truncated_gz(tmp_path):
     import gzip
 
@@ -145,6 +169,8 @@ def test_constructor_rejects_inconsistent_vocab():
         bpe.Tokenizer("x", pat_str="cl100k", mergeable_ranks={b"a": 0}, special_tokens={}, explicit_n_vocab=5)
     with pytest.raises(ValueError, match="does not compile"):
         bpe.Tokenizer("x", pat_str="(", mergeable_ranks={b"a": 0}, special_tokens={})
+    with pytest.raises(ValueError, match="empty string cannot be a special token"):
+        bpe.Tokenizer("x", pat_str="cl100k", mergeable_ranks={b"a": 0}, special_tokens={"": 1})
 
 
 def test_from_tiktoken_roundtrip():
