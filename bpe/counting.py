@@ -46,14 +46,15 @@ def open_text(path: "str | os.PathLike[str]") -> IO[str]:
 def iter_file_blocks(path: "str | os.PathLike[str]", block_chars: int = BLOCK_CHARS) -> Iterator[str]:
     """Yield a text file in blocks of about block_chars, each cut where no split pattern joins pieces."""
     carry = ""
-    lines_before = 0
+    lines_before = 0  # only for the fallback error line; _first_bad_utf8 finds the exact one
     with open_text(path) as f:
         while True:
             try:
                 data = f.read(block_chars)
             except UnicodeDecodeError as exc:
+                line, column, reason = _first_bad_utf8(path) or (lines_before + carry.count("\n") + 1, 0, exc.reason)
                 raise ValueError(
-                    f"{path}:{lines_before + carry.count(chr(10)) + 1}: not valid UTF-8 ({exc.reason}); "
+                    f"{path}:{line}: not valid UTF-8 at byte {column + 1} of the line ({reason}); "
                     "convert the file to UTF-8 (e.g. `iconv -t UTF-8`)"
                 ) from None
             except (OSError, EOFError, lzma.LZMAError) as exc:
@@ -73,6 +74,21 @@ def iter_file_blocks(path: "str | os.PathLike[str]", block_chars: int = BLOCK_CH
             carry = text[cut:]
     if carry:
         yield carry
+
+
+def _first_bad_utf8(path: "str | os.PathLike[str]") -> "tuple[int, int, str] | None":
+    """Line (1-based), byte offset in it and reason of a file's first invalid UTF-8, or None."""
+    # The text decoder reports offsets into its internal buffer, not the file; a second, binary pass
+    # line by line is exact, since no UTF-8 sequence contains a newline byte. Only runs on an error.
+    path = Path(path)
+    opener = _OPENERS.get(path.suffix, open)
+    with opener(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return number, exc.start, exc.reason
+    return None
 
 
 def _expand(item: "str | os.PathLike[str]") -> Iterator[Path]:

@@ -52,7 +52,17 @@ def test_bad_inputs_are_named(tmp_path):
         list(counting.iter_documents([tmp_path / "missing.txt"]))
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"ok line\nsecond\n\xff\xfe broken\n")
-    with pytest.raises(ValueError, match=r"bad.txt:\d+: not valid UTF-8"):
+    with pytest.raises(ValueError, match=r"bad.txt:3: not valid UTF-8 at byte 1 of the line"):
         list(counting.iter_documents([bad]))
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".txt.xz"])
+def test_bad_utf8_deep_in_a_file_names_its_line(tmp_path, suffix):
+    # Far past the text decoder's internal buffer, whose offsets are not the file's.
+    data = b"".join(b"line %d ok\n" % i for i in range(1, 50_000)) + b"caf\xc3 au lait\nmore\n"
+    path = tmp_path / f"deep{suffix}"
+    path.write_bytes(lzma.compress(data) if suffix.endswith(".xz") else data)
+    with pytest.raises(ValueError, match=r"deep.txt(\.xz)?:50000: not valid UTF-8 at byte 4 of the line"):
+        list(counting.iter_documents([path]))
     with pytest.raises(TypeError, match="corpus items must be"):
         list(counting.iter_documents([3]))
