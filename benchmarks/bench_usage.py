@@ -7,7 +7,10 @@ The log is generated once (seeded) and reused; the analysis is one streaming pas
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
+import json
 import os
+import platform
 import resource
 import sys
 import tempfile
@@ -19,6 +22,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--log", help="log file to (re)use (default: a file in the temp folder)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "usage.json",
+                        help="where the JSON result goes (default: %(default)s)")
     args = parser.parse_args()
 
     from bpe.usage import analyze, generate_usage_log
@@ -38,6 +43,16 @@ def main() -> int:
     print(f"analysed {report.lines:,} lines in {elapsed:.1f} s: {report.lines / elapsed:,.0f} lines/s; "
           f"peak RSS {peak_mb:.0f} MB (before analysis {rss_before / 1024:.0f} MB; "
           f"log {log.stat().st_size / 1e6:.0f} MB)")
+    result = {
+        "when": time.strftime("%Y-%m-%d %H:%M:%S"), "lines": report.lines, "seconds": round(elapsed, 2),
+        "lines_per_second": round(report.lines / elapsed), "peak_rss_mib": round(peak_mb),
+        "rss_before_mib": round(rss_before / 1024), "log_mb": round(log.stat().st_size / 1e6),
+        "python": platform.python_version(), "bpe": importlib.metadata.version("bpe"),
+        "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
     return 0
 
 
