@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, AbstractSet, Collection, Iterable, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, AbstractSet, Callable, Collection, Iterable, Literal, Mapping, Sequence, Union
 
 from . import _backend
 from .pretokenize import compile_pattern, resolve_pattern, special_token_regex, split_on_special
@@ -148,15 +148,25 @@ class Tokenizer:
         >>> tok.encode("<|endoftext|>", allowed_special="all")
         [100257]
         """
+        return self._encode_around_specials(text, allowed_special, disallowed_special, self.encode_ordinary)
+
+    def _encode_around_specials(
+        self,
+        text: str,
+        allowed_special: AllowedSpecial,
+        disallowed_special: DisallowedSpecial,
+        encode_ordinary: "Callable[[str], list[int]]",
+    ) -> list[int]:
+        """`encode`'s special-token policy, with the text between special tokens given to encode_ordinary."""
         allowed = self._checked_allowed(text, allowed_special, disallowed_special)
         if not allowed:
-            return self.encode_ordinary(text)
+            return encode_ordinary(text)
         out: list[int] = []
         for segment, is_special in split_on_special(text, allowed):
             if is_special:
                 out.append(self._special_tokens[segment])
             else:
-                out.extend(self.encode_ordinary(segment))
+                out.extend(encode_ordinary(segment))
         return out
 
     def encode_batch(

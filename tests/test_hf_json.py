@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 import bpe
 from bpe import hf_json, registry
 from bpe.merge_priority import MergePriorityCore
-from bpe.pipeline import PipelineTokenizer, cover_pattern, split_isolated
+from bpe.pipeline import PipelineTokenizer, cover_pattern, normalize_text, split_isolated
 
 sys.path.insert(0, str(Path(__file__).parent))
 from helpers import any_text  # noqa: E402
@@ -54,6 +55,25 @@ def test_isolated_split_keeps_gaps():
 
     assert list(split_isolated("ab12c", r"\d+")) == ["ab", "12", "c"]
     assert regex.findall(cover_pattern(r"\d+"), "ab12c") == ["ab", "12", "c"]
+
+
+# Lines of combining marks, compatibility characters and composable letters, split by line feeds.
+_NORMALIZABLE = st.lists(
+    st.one_of(st.text(alphabet="e\u0301\u0327c\uFB01\u2460\u1100\u1161\u11a8\u0915\u093c\n ", max_size=12),
+              st.text(max_size=6)), max_size=12).map("".join)
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFKC", "NFD", "NFKD"])
+@given(text=_NORMALIZABLE)
+def test_line_wise_normalisation_equals_whole_text(form, text):
+    import unicodedata
+
+    assert normalize_text(form, text) == unicodedata.normalize(form, text)
+
+
+def test_line_wise_normalisation_fixes_only_lines_that_need_it():
+    assert normalize_text("NFC", "e\u0301\nok\n\ufb01") == "\u00e9\nok\n\ufb01"
+    assert normalize_text("NFKC", "e\u0301\nok\n\ufb01") == "\u00e9\nok\nfi"
 
 
 # ====================
