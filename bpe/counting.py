@@ -128,7 +128,7 @@ def count_chunks(documents: Iterable[str], pat_str: str, progress: bool = False)
     """
     counts: Counter = Counter()
     findall = compile_pattern(pat_str).findall
-    bar = _progress_bar(progress, "counting", unit="B", unit_scale=True)
+    bar = _progress_bar(progress, "counting", unit="char", unit_scale=True)
     try:
         for doc in documents:
             counts.update(findall(doc))
