@@ -1,5 +1,7 @@
 """bpe: train, encode and compare byte-pair-encoding tokenizers, bit-identical to tiktoken."""
 # This is the public API of bpe.
+from typing import TYPE_CHECKING, Any
+
 from ._backend import BACKEND as BACKEND
 from .core import Tokenizer as Tokenizer
 from .pretokenize import CL100K as CL100K
@@ -16,7 +18,28 @@ from .vocab_io import dump_tiktoken_bpe as dump_tiktoken_bpe
 from .vocab_io import load_tiktoken_bpe as load_tiktoken_bpe
 from .vocab_io import load_tokenizer as load
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .budget import check_fits as check_fits
+    from .routing import Router as Router
+    from .selection import select_context as select_context
+
 __version__ = "0.1.0"
+
+# Loaded on first use: they bring in decimal and the pricing code, ~15 ms that `import bpe` need not pay.
+_LAZY = {"check_fits": "budget", "select_context": "selection", "Router": "routing"}
+
+
+def __getattr__(name: str) -> Any:
+    """The budgeting helpers (check_fits, select_context, Router), imported on first access."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bpe' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BACKEND",
@@ -24,9 +47,11 @@ __all__ = [
     "O200K",
     "R50K",
     "EncodingNotFoundError",
+    "Router",
     "StreamDecoder",
     "Tokenizer",
     "VocabFileError",
+    "check_fits",
     "dump_tiktoken_bpe",
     "encoding_for_model",
     "get_encoding",
@@ -34,4 +59,5 @@ __all__ = [
     "list_encodings",
     "load",
     "load_tiktoken_bpe",
+    "select_context",
 ]

@@ -8,7 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .cost_cli import load_table
+from .cli import read_text_arg
+from .cost_cli import load_table, number
 
 BUDGET_EXAMPLES = """examples:
   bpe budget check prompt.txt -m gpt-5.4 --reserve 4000
@@ -35,10 +36,7 @@ def _dumps(o: Any) -> str:
 
 def _read_request(path: str) -> Any:
     """Text, or a list of messages when the file is a JSON list (or {"messages": [...]})."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SystemExit(f"bpe: {path}: cannot read ({exc.strerror})")
+    text = read_text_arg(path)
     stripped = text.lstrip()
     if stripped.startswith(("[", "{")):
         try:
@@ -104,10 +102,7 @@ def cmd_select(args: argparse.Namespace) -> int:
     table = load_table(args.pricing)
     docs = []
     for p in args.documents:
-        try:
-            docs.append(Path(p).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SystemExit(f"bpe: {p}: cannot read as UTF-8 text ({exc})")
+        docs.append(read_text_arg(p))
     try:
         price = table.get(args.model)
         r = select_context(args.query, docs, args.max_tokens, tokenizer=tokenizer_for(price), scorer=args.scorer,
@@ -238,8 +233,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
                       epilog=USAGE_EXAMPLES, formatter_class=fmt)
     p.add_argument("logs", nargs="+", help="JSONL or CSV usage exports (ours, OpenAI's or Anthropic's field names)")
     p.add_argument("--skip-bad", action="store_true", help="skip invalid lines and report how many")
-    p.add_argument("--truncate-to", type=int, help="estimate the saving of truncating inputs to N tokens")
-    p.add_argument("--route-share", type=float, default=0.3, help="share of the top model's spend to route away")
+    p.add_argument("--truncate-to", type=number(0, integer=True),
+                   help="estimate the saving of truncating inputs to N tokens")
+    p.add_argument("--route-share", type=number(0, 1), default=0.3, help="share of the top model's spend to route away")
     p.add_argument("--route-to", help="cheaper model for the routing remedy (default: the cheapest priced)")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text", help="default: %(default)s")
     p.add_argument("-o", "--out", help="write the report to this file")

@@ -26,23 +26,34 @@ EPILOG = """examples:
 """
 
 
+def read_text_arg(path: str) -> str:
+    """The exact text of a file (or of stdin for '-'): strict UTF-8, line endings kept as they are.
+
+    Line endings are bytes like any other to a tokenizer ("\r\n" is one token in cl100k_base),
+    so text mode's newline translation would change the ids; invalid UTF-8 is an error naming the
+    line and byte rather than silently replaced characters.
+    """
+    name = "<stdin>" if path == "-" else path
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SystemExit(f"bpe: {path}: no such file")
+    except IsADirectoryError:
+        raise SystemExit(f"bpe: {path}: is a folder; pass the files inside it")
+    except OSError as exc:
+        raise SystemExit(f"bpe: {path}: cannot read ({exc.strerror or exc})")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        raise SystemExit(f"bpe: {name}:{line}: not valid UTF-8 at byte {column + 1} of the line ({exc.reason}); "
+                         "convert it to UTF-8 first (e.g. `iconv -t UTF-8`)")
+
+
 def _read_input(paths: Sequence[str]) -> str:
     """The text of the given files joined, or stdin when no file (or '-') is given."""
-    if not paths:
-        return sys.stdin.read()
-    parts = []
-    for p in paths:
-        try:
-            parts.append(sys.stdin.read() if p == "-" else Path(p).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise SystemExit(f"bpe: {p}: no such file")
-        except IsADirectoryError:
-            raise SystemExit(f"bpe: {p}: is a folder; pass the files inside it")
-        except OSError as exc:
-            raise SystemExit(f"bpe: {p}: cannot read ({exc.strerror or exc})")
-        except UnicodeDecodeError as exc:
-            raise SystemExit(f"bpe: {p}: not valid UTF-8 at byte {exc.start}; convert it to UTF-8 first")
-    return "".join(parts)
+    return "".join(read_text_arg(p) for p in (paths or ["-"]))
 
 
 @contextlib.contextmanager
@@ -136,7 +147,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     corpus: list = []
     for p in args.corpus:
         if p == "-":
-            corpus.append(sys.stdin.read())  # a str is one document; files are streamed instead
+            corpus.append(read_text_arg("-"))  # a str is one document; files are streamed instead
         elif not Path(p).exists():
             raise SystemExit(f"bpe: {p}: corpus file or folder not found")
         else:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Iterable, Literal, Optional, Sequence, Union
 
@@ -161,6 +161,8 @@ def parallel_costs(texts: dict[str, Sequence[str]], models: Iterable[ModelLike] 
 
     Lines are joined with newlines, as they sit in a file.
     """
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a whole number >= 1 (how many times the corpus is sent), got {scale!r}")
     if baseline not in texts:
         raise ValueError(f"baseline language {baseline!r} is not among {sorted(texts)}; "
                          "pass --baseline with one of them")
@@ -204,9 +206,14 @@ def language_costs(languages: Sequence[str], models: Iterable[ModelLike] = (), *
 # ====================
 
 
-def _whole(x: object) -> Decimal:
-    """Decimal of a count, without a trailing ".0" when it is whole (1000.0 -> 1000)."""
-    d = Decimal(str(x))
+def _whole(x: object, name: str) -> Decimal:
+    """Decimal of a count, without a trailing ".0" when it is whole (1000.0 -> 1000); ValueError unless finite >= 0."""
+    try:
+        d = Decimal(str(x))
+    except InvalidOperation:
+        d = Decimal("NaN")
+    if isinstance(x, bool) or not d.is_finite() or d < 0:
+        raise ValueError(f"Workload.{name} must be a finite number >= 0, got {x!r}")
     return d.to_integral_value() if d == d.to_integral_value() else d
 
 
@@ -238,11 +245,10 @@ class Workload:
                 raise ValueError(f"Workload.{name} must be an integer >= 0, got {v!r}")
         if self.messages_per_conversation < 1:
             raise ValueError("Workload.messages_per_conversation must be >= 1")
-        object.__setattr__(self, "conversations_per_day", _whole(self.conversations_per_day))
-        if self.conversations_per_day < 0:
-            raise ValueError(f"Workload.conversations_per_day must be >= 0, got {self.conversations_per_day}")
+        object.__setattr__(self, "conversations_per_day", _whole(self.conversations_per_day, "conversations_per_day"))
         if self.conversations_per_month is not None:
-            object.__setattr__(self, "conversations_per_month", _whole(self.conversations_per_month))
+            object.__setattr__(self, "conversations_per_month",
+                               _whole(self.conversations_per_month, "conversations_per_month"))
         if self.mode not in ("simple", "history"):
             raise ValueError(f"Workload.mode must be 'simple' or 'history', got {self.mode!r}")
 
@@ -391,7 +397,7 @@ def whatif_route_share(workload: Workload, model: ModelLike, cheaper: ModelLike,
                        pricing: Optional[PricingTable] = None) -> WhatIf:
     """Send `share` (0..1) of conversations to `cheaper` instead of `model`; token counts kept as they are."""
     share_d = Decimal(str(share))
-    if not 0 <= share_d <= 1:
+    if not share_d.is_finite() or not 0 <= share_d <= 1:
         raise ValueError(f"share must be between 0 and 1 (0.3 = 30% of traffic), got {share}")
     a, b = workload_cost(workload, model, pricing=pricing), workload_cost(workload, cheaper, pricing=pricing)
     notes = ()
@@ -399,20 +405,20 @@ def whatif_route_share(workload: Workload, model: ModelLike, cheaper: ModelLike,
         notes = (f"{b.model.name} counts tokens with {b.model.tokenizer}; token counts were not re-measured "
                  "(use whatif_switch_model with a sample text for that)",)
     scenario = a.per_month * (1 - share_d) + b.per_month * share_d
-    return WhatIf(f"route {share_d * 100:.0f}% of {a.model.name} traffic to {b.model.name}", a.per_month, scenario,
-                  notes)
+    return WhatIf(f"route {share_d * 100:.0f}% of {a.model.label()} traffic to {b.model.label()}", a.per_month,
+                  scenario, notes)
 
 
 def whatif_cut_output(workload: Workload, model: ModelLike, percent: float, *,
                       pricing: Optional[PricingTable] = None) -> WhatIf:
     """Cut assistant tokens by `percent` (rounded to whole tokens per message)."""
     pct = Decimal(str(percent))
-    if not 0 <= pct <= 100:
+    if not pct.is_finite() or not 0 <= pct <= 100:
         raise ValueError(f"percent must be between 0 and 100, got {percent}")
     new_a = int((Decimal(workload.assistant_tokens) * (100 - pct) / 100).to_integral_value(ROUND_HALF_UP))
     a = workload_cost(workload, model, pricing=pricing)
     b = workload_cost(replace(workload, assistant_tokens=new_a), model, pricing=pricing)
-    return WhatIf(f"cut output by {pct}% on {a.model.name} ({workload.assistant_tokens} -> {new_a} tokens/message)",
+    return WhatIf(f"cut output by {pct}% on {a.model.label()} ({workload.assistant_tokens} -> {new_a} tokens/message)",
                   a.per_month, b.per_month)
 
 
@@ -446,4 +452,4 @@ def whatif_switch_model(workload: Workload, model: ModelLike, other: ModelLike, 
     proxies = [m.model for m in (a, b) if m.model.is_estimate]
     if sample is not None and proxies:
         notes.append("estimate: " + ", ".join(f"{m.name} tokens counted with the {m.tokenizer} proxy" for m in proxies))
-    return WhatIf(f"switch {a.model.name} -> {b.model.name}", a.per_month, b.per_month, tuple(notes))
+    return WhatIf(f"switch {a.model.label()} -> {b.model.label()}", a.per_month, b.per_month, tuple(notes))

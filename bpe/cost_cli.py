@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from .cli import read_text_arg
 from .pricing import PricingFileError, PricingTable, UnknownModelError, load_pricing
 
 EXAMPLES = """examples:
@@ -23,6 +24,23 @@ EXAMPLES = """examples:
   bpe cost --route queries.txt --output-tokens 400 --requests-per-month 100000
 Models whose tokenizer is a proxy are marked "(estimate: ... proxy)" in every output.
 """
+
+
+def number(low: float = 0, high: Optional[float] = None, *, integer: bool = False) -> Callable[[str], float]:
+    """An argparse `type` accepting finite numbers in [low, high] (whole ones when `integer`)."""
+    kind = "a whole number" if integer else "a finite number"
+    want = f"{kind} >= {low:g}" if high is None else f"{kind} from {low:g} to {high:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {want}, got {text!r}")
+        return value
+
+    return parse
 
 
 def _fail(msg: str) -> int:
@@ -145,7 +163,7 @@ def cmd_scenario(args: argparse.Namespace, table: PricingTable) -> int:
             out["results"].append(c)
     whatifs = []
     base_model = models[0]
-    sample = Path(args.sample).read_text(encoding="utf-8") if args.sample else None
+    sample = read_text_arg(args.sample) if args.sample else None
     try:
         for w in workloads:
             if args.route_share is not None:
@@ -190,7 +208,7 @@ def cmd_route(args: argparse.Namespace, table: PricingTable) -> int:
     from .routing import Router, routed_cost
 
     try:
-        queries = [q for q in Path(args.route).read_text(encoding="utf-8").splitlines() if q.strip()]
+        queries = [q for q in read_text_arg(args.route).splitlines() if q.strip()]
     except OSError as exc:
         return _fail(f"{args.route}: cannot read queries file ({exc.strerror})")
     if not queries:
@@ -210,7 +228,7 @@ def cmd_route(args: argparse.Namespace, table: PricingTable) -> int:
     for row in rep.per_model:
         print(f"{row['label']:<48} {row['queries']:>8} {row['share'] * 100:>6.1f}% {money(row['per_month'], 2):>12}")
     print(f"\nblended: {money(rep.blended_per_month, 2)} a month for {rep.requests_per_month:,} requests; "
-          f"baseline all on {rep.baseline.name}: {money(rep.baseline_per_month, 2)}; "
+          f"baseline all on {rep.baseline.label()}: {money(rep.baseline_per_month, 2)}; "
           f"saving {money(rep.saving, 2)} ({rep.saving_pct:.1f}%)")
     print(f"(query tokens measured on {len(queries)} queries, {args.output_tokens} output tokens assumed per answer)")
     return 0
@@ -247,31 +265,35 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     g.add_argument("--flores", action="store_true", help="price FLORES-200 devtest per language")
     g.add_argument("--languages", help="comma-separated FLORES codes (default: 5 languages, 5 scripts)")
     g.add_argument("--baseline", default="eng_Latn", help="language the premium is measured against (default: %(default)s)")
-    g.add_argument("--scale", type=int, default=1, help="multiply the corpus this many times (e.g. 1000)")
+    g.add_argument("--scale", type=number(1, integer=True), default=1,
+                   help="multiply the corpus this many times (e.g. 1000)")
     g.add_argument("--corpora", help="folder holding flores200/ (default: $BPE_CORPORA or ../shared/corpora)")
     g = p.add_argument_group("workload scenario")
     g.add_argument("--scenario", action="store_true", help="price a chat workload")
-    g.add_argument("--system-tokens", type=int, default=0, help="system prompt tokens")
+    count = number(0, integer=True)
+    g.add_argument("--system-tokens", type=count, default=0, help="system prompt tokens")
     g.add_argument("--no-cache-system", action="store_true", help="the system prompt is not cached")
-    g.add_argument("--messages", type=int, default=1, help="messages (user turn + answer) per conversation")
-    g.add_argument("--user-tokens", type=int, default=0, help="user tokens per message")
-    g.add_argument("--assistant-tokens", type=int, default=0, help="assistant tokens per message")
-    g.add_argument("--per-day", type=float, default=1, help="conversations per day")
-    g.add_argument("--days", type=int, default=30, help="days per month (default: %(default)s)")
-    g.add_argument("--per-month", type=float, help="conversations per month (overrides --per-day x --days)")
+    g.add_argument("--messages", type=number(1, integer=True), default=1,
+                   help="messages (user turn + answer) per conversation")
+    g.add_argument("--user-tokens", type=count, default=0, help="user tokens per message")
+    g.add_argument("--assistant-tokens", type=count, default=0, help="assistant tokens per message")
+    g.add_argument("--per-day", type=number(0), default=1, help="conversations per day")
+    g.add_argument("--days", type=count, default=30, help="days per month (default: %(default)s)")
+    g.add_argument("--per-month", type=number(0), help="conversations per month (overrides --per-day x --days)")
     g.add_argument("--batch", action="store_true", help="use the batch API discount")
     g.add_argument("--mode", choices=["simple", "history", "both"], default="simple",
                    help="simple: each message billed once; history: each turn re-sends the history (default: simple)")
     g.add_argument("--no-cache-history", action="store_true", help="history mode without caching the previous prompt")
     g = p.add_argument_group("what-if (against the first --model)")
-    g.add_argument("--route-share", type=float, help="share 0..1 of traffic sent to --route-to")
+    g.add_argument("--route-share", type=number(0, 1), help="share 0..1 of traffic sent to --route-to")
     g.add_argument("--route-to", help="cheaper model for --route-share (default: the cheapest priced model)")
-    g.add_argument("--cut-output", type=float, help="cut output tokens by this percentage")
+    g.add_argument("--cut-output", type=number(0, 100), help="cut output tokens by this percentage")
     g.add_argument("--switch-to", help="move all traffic to this model")
     g.add_argument("--sample", help="sample text to measure the tokenizers' ratio for --switch-to")
     g = p.add_argument_group("routed traffic")
     g.add_argument("--route", metavar="QUERIES_FILE", help="one query per line: blended cost with `bpe route` tiers")
     g.add_argument("--baseline-model", help="single-model baseline for --route (default: gpt-5.4)")
-    g.add_argument("--output-tokens", type=int, default=500, help="answer tokens per query (default: %(default)s)")
-    g.add_argument("--requests-per-month", type=int, default=100_000, help="requests per month (default: %(default)s)")
+    g.add_argument("--output-tokens", type=count, default=500, help="answer tokens per query (default: %(default)s)")
+    g.add_argument("--requests-per-month", type=count, default=100_000,
+                   help="requests per month (default: %(default)s)")
     p.set_defaults(func=cmd_cost)

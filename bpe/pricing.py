@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
@@ -96,13 +97,19 @@ class ModelPrice:
         return total * factor
 
 
+# Vendors date their snapshots: "-20260101" (Anthropic), "-2026-03-05" (OpenAI), "@20260101" (Vertex AI).
+_DATE_SUFFIX = re.compile(r"[-@](?:\d{8}|\d{4}-\d{2}-\d{2})$")
+# Anthropic's API ids spell the version with a hyphen ("claude-sonnet-4-6"); the table uses a dot.
+_HYPHEN_VERSION = re.compile(r"-(\d{1,2})-(\d{1,2})(?=-|$)")
+
+
 def normalize_model_name(name: str) -> str:
     """Lower-case, spaces and underscores to hyphens: "GPT-5.4 Mini" -> "gpt-5.4-mini"."""
     return "-".join(name.strip().lower().replace("_", " ").split())
 
 
 class PricingTable:
-    """Models by id, with lookups tolerant of display names and dated snapshots ("gpt-5.4-2026-03-05")."""
+    """Models by id, with lookups tolerant of display names, vendor ids and dated snapshots ("gpt-5.4-2026-03-05")."""
 
     def __init__(self, models: Mapping[str, ModelPrice], sources: Sequence[str] = ()) -> None:
         """Wrap already-validated prices; use `load_pricing` to read files."""
@@ -120,17 +127,23 @@ class PricingTable:
         return len(self.models)
 
     def resolve(self, model: str) -> Optional[str]:
-        """The table id for a model name, display name or dated snapshot, or None."""
+        """The table id for a model name, display name, vendor id or dated snapshot, or None.
+
+        Example: "claude-sonnet-4-6-20260101", "claude-sonnet-4-6" and "Claude Sonnet 4.6" -> "claude-sonnet-4.6"
+        """
         key = normalize_model_name(model)
-        if key in self.models:
-            return key
-        if key in self._by_name:
-            return self._by_name[key]
-        # Vendors log dated snapshots ("claude-sonnet-4.6-20260301"); take the longest known prefix.
+        keys = list(dict.fromkeys((key, _HYPHEN_VERSION.sub(r"-\1.\2", _DATE_SUFFIX.sub("", key)))))
+        for k in keys:
+            if k in self.models:
+                return k
+            if k in self._by_name:
+                return self._by_name[k]
+        # Other suffixes ("claude-sonnet-4.6-latest"): take the longest known prefix.
         best = None
-        for mid in self.models:
-            if key.startswith(mid + "-") and (best is None or len(mid) > len(best)):
-                best = mid
+        for k in keys:
+            for mid in self.models:
+                if k.startswith(mid + "-") and (best is None or len(mid) > len(best)):
+                    best = mid
         return best
 
     def get(self, model: str) -> ModelPrice:
@@ -257,6 +270,9 @@ def _validate_entry(path: Path, mid: str, entry: Any, base: Optional[ModelPrice]
                                    f"got {entry['tokenizer_exact']!r}")
         values["tokenizer_exact"] = entry["tokenizer_exact"]
     if base is not None:
+        if values.get("tokenizer", base.tokenizer) != base.tokenizer and "tokenizer_exact" not in values:
+            # The shipped flag vouched for the shipped tokenizer only; another one counts as a proxy.
+            values["tokenizer_exact"] = False
         return replace(base, **values)
     return ModelPrice(
         id=mid,

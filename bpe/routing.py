@@ -161,6 +161,7 @@ class RoutedCost:
         """JSON-ready dict."""
         return {"per_model": [{k: v for k, v in r.items() if k != "label"} for r in self.per_model],
                 "blended_per_month": self.blended_per_month, "baseline": self.baseline.id,
+                "baseline_estimate": self.baseline.is_estimate,
                 "baseline_per_month": self.baseline_per_month, "saving": self.saving,
                 "requests_per_month": self.requests_per_month}
 
@@ -185,7 +186,8 @@ def routed_cost(queries: Sequence[str], router: Router, *, baseline: str, output
         d = router.route(q)
         p = table.get(d.model)
         c = query_cost(q, p, output_tokens)
-        row = by_model.setdefault(p.id, {"model": p.id, "label": p.label(), "queries": 0, "dollars": Decimal(0)})
+        row = by_model.setdefault(p.id, {"model": p.id, "label": p.label(), "estimate": p.is_estimate, "queries": 0,
+                                         "dollars": Decimal(0)})
         row["queries"] += 1
         row["dollars"] += c
         blended += c

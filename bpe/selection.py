@@ -131,9 +131,11 @@ class Chunk:
 
 
 def chunk_document(text: str, tokenizer: "Tokenizer", chunk_tokens: Optional[int], overlap: int = 0) -> list[str]:
-    """Split text into pieces of at most chunk_tokens tokens, consecutive pieces sharing `overlap` tokens.
+    """Split text into pieces of at most chunk_tokens tokens, consecutive pieces sharing about `overlap` tokens.
 
-    Cuts fall on token boundaries; a cut inside a UTF-8 character moves back to the previous whole character.
+    Cuts fall on token boundaries that end a whole UTF-8 character, moved back when a character spans
+    tokens (forward only when one character alone is longer than chunk_tokens), so no text is lost:
+    with overlap=0 the pieces concatenate back to `text` exactly.
     """
     if chunk_tokens is None:
         return [text]
@@ -144,15 +146,36 @@ def chunk_document(text: str, tokenizer: "Tokenizer", chunk_tokens: Optional[int
     ids = tokenizer.encode_ordinary(text)
     if len(ids) <= chunk_tokens:
         return [text]
+    token_bytes = tokenizer.decode_tokens_bytes(ids)
+    data = b"".join(token_bytes)
+    offsets = [0]  # offsets[i]: byte offset where token i starts; offsets[-1] == len(data)
+    for b in token_bytes:
+        offsets.append(offsets[-1] + len(b))
+
+    def whole(i: int) -> bool:
+        """True when the cut before token i is not inside a character (no UTF-8 continuation byte next)."""
+        return offsets[i] == len(data) or not 0x80 <= data[offsets[i]] < 0xC0
+
+    n = len(ids)
     pieces = []
     start = 0
-    while start < len(ids):
-        piece = tokenizer.decode_bytes(ids[start:start + chunk_tokens]).decode("utf-8", errors="ignore")
-        if piece.strip():
-            pieces.append(piece)
-        if start + chunk_tokens >= len(ids):
+    while start < n:
+        end = min(start + chunk_tokens, n)
+        while end > start and not whole(end):
+            end -= 1
+        if end == start:
+            end = min(start + chunk_tokens, n)
+            while not whole(end):
+                end += 1
+        pieces.append(data[offsets[start]:offsets[end]].decode("utf-8"))
+        if end == n:
             break
-        start += chunk_tokens - overlap
+        nxt = end - overlap
+        while nxt > start and not whole(nxt):
+            nxt -= 1
+        if nxt <= start:  # no whole-character cut inside the overlap: go on without one
+            nxt = end
+        start = nxt
     return pieces
 
 

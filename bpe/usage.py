@@ -8,11 +8,15 @@ Field names of our own format, OpenAI's and Anthropic's usage exports are accept
   optional requests, prefix_hash, prefix_tokens;
 - OpenAI: prompt_tokens / completion_tokens / prompt_tokens_details.cached_tokens (chat `usage`),
   input_tokens / output_tokens / input_cached_tokens / num_model_requests / start_time / project_id
-  (Usage API buckets), n_context_tokens_total / n_generated_tokens_total (activity CSV);
-  input counts include the cached tokens;
-- Anthropic: input_tokens or uncached_input_tokens, cache_read_input_tokens, cache_creation_input_tokens,
+  (Usage API buckets), input_tokens_details.cached_tokens (Responses API `usage`),
+  n_context_tokens_total / n_generated_tokens_total (activity CSV); input counts include the cached tokens;
+- Anthropic: input_tokens or uncached_input_tokens, cache_read_input_tokens, cache_creation_input_tokens
+  (or, when that total is absent, the sum of its cache_creation.ephemeral_5m/1h_input_tokens breakdown),
   output_tokens, starting_at, workspace_id; input counts exclude cache reads. Cache writes are
   priced as ordinary input (Anthropic bills them at 1.25x: an estimate, said in the report).
+
+Unix timestamps before 2000-01-01 (and negative ones) are rejected as implausible: they are almost always
+a date written as a number (20260301) or a zero default, and would be filed under 1970.
 
 Every bad line (missing field, negative or non-integer tokens, unknown model, unreadable timestamp)
 raises `UsageLogError` naming file and line; `skip_bad=True` skips and counts them instead.
@@ -51,15 +55,22 @@ FIELDS = {
                    "n_context_tokens_total"),
     "cached_incl": ("cached_input_tokens", "input_cached_tokens", "prompt_tokens_details.cached_tokens",
                     "usage.prompt_tokens_details.cached_tokens", "input_tokens_details.cached_tokens",
-                    "cached_tokens"),
+                    "usage.input_tokens_details.cached_tokens", "cached_tokens"),
     "output": ("output_tokens", "completion_tokens", "usage.completion_tokens", "usage.output_tokens",
                "n_generated_tokens_total"),
     # Anthropic convention: input excludes cache reads
     "anthropic_uncached": ("uncached_input_tokens", "input_tokens", "usage.input_tokens"),
     "anthropic_cache_read": ("cache_read_input_tokens", "usage.cache_read_input_tokens"),
-    "anthropic_cache_write": ("cache_creation_input_tokens", "usage.cache_creation_input_tokens",
-                              "cache_creation.ephemeral_5m_input_tokens", "cache_creation.ephemeral_1h_input_tokens"),
+    "anthropic_cache_write": ("cache_creation_input_tokens", "usage.cache_creation_input_tokens"),
+    # The breakdown of the total above by cache lifetime: summed only when the total is absent.
+    "anthropic_cache_write_parts": ("cache_creation.ephemeral_5m_input_tokens",
+                                    "cache_creation.ephemeral_1h_input_tokens",
+                                    "usage.cache_creation.ephemeral_5m_input_tokens",
+                                    "usage.cache_creation.ephemeral_1h_input_tokens"),
 }
+
+# Unix times before this are dates written as numbers (20260301) or zero defaults, not usage.
+EARLIEST_UNIX_TIME = 946684800  # 2000-01-01T00:00:00Z
 
 
 class UsageLogError(ValueError):
@@ -106,17 +117,20 @@ def _first(rec: dict, names: Sequence[str]) -> tuple[Optional[str], Any]:
     return None, None
 
 
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
 def _int(value: Any, name: str) -> int:
     if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number of tokens, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if isinstance(value, int):
         n = value
     elif isinstance(value, float) and value.is_integer():
         n = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         n = int(value.strip())
     else:
-        raise ValueError(f"{name} must be a whole number of tokens, got {value!r}")
+        raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
     if n < 0:
         raise ValueError(f"{name} must be >= 0, got {n}")
     return n
@@ -127,16 +141,20 @@ _ISO_UTC = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2})(?:[T ]([01]\d|2[0-3]):[0-5]\d
 
 
 def parse_month(value: Any) -> str:
-    """"YYYY-MM" (UTC) of an ISO-8601 string, a date, or unix seconds/milliseconds.
+    """"YYYY-MM" (UTC) of an ISO-8601 string, a date, or unix seconds/milliseconds from 2000 on.
 
     Example: "2026-03-31T23:59:59Z" -> "2026-03"; 1767225600 -> "2026-01"
     """
     if isinstance(value, bool):
         raise ValueError(f"unreadable timestamp {value!r}")
+    given = value
     if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
         value = float(value)
     if isinstance(value, (int, float)):
         secs = value / 1000 if value > 1e11 else value  # milliseconds since the epoch
+        if secs < EARLIEST_UNIX_TIME:
+            raise ValueError(f"implausible timestamp (unix time before 2000-01-01), got {given!r}; write dates "
+                             "as ISO 8601 like 2026-03-01, or unix seconds/milliseconds")
         try:
             return datetime.fromtimestamp(secs, tz=timezone.utc).strftime("%Y-%m")
         except (OverflowError, OSError, ValueError):
@@ -187,16 +205,18 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
     anth_read = _first(rec, FIELDS["anthropic_cache_read"])
     cache_write = 0
     anth_uncached = rec.get("uncached_input_tokens")
-    if anth_read[0] is not None or anth_uncached is not None or \
-            _first(rec, FIELDS["anthropic_cache_write"])[0] is not None:
+    write_name, write_total = _first(rec, FIELDS["anthropic_cache_write"])
+    write_parts = [(n, rec[n]) for n in FIELDS["anthropic_cache_write_parts"] if rec.get(n) not in (None, "")]
+    if anth_read[0] is not None or anth_uncached is not None or write_name is not None or write_parts:
         name, v = _first(rec, FIELDS["anthropic_uncached"])
         if name is None:
             raise ValueError("missing field input_tokens")
         uncached = _int(v, name)
         cached = _int(anth_read[1], anth_read[0]) if anth_read[0] else 0
-        for wname in FIELDS["anthropic_cache_write"]:
-            if rec.get(wname) not in (None, ""):
-                cache_write += _int(rec[wname], wname)
+        if write_name is not None:
+            cache_write = _int(write_total, write_name)
+        else:
+            cache_write = sum(_int(pv, pn) for pn, pv in write_parts)
         uncached += cache_write
     else:
         name, v = _first(rec, FIELDS["input_incl"])
@@ -213,6 +233,9 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
     if oname is None:
         raise ValueError("missing field output_tokens (or completion_tokens)")
     output = _int(ov, oname)
+    if requests == 0 and uncached + cached + output:
+        raise ValueError(f"{req_name} is 0 but the line has {uncached + cached + output:,} tokens; "
+                         "a line with tokens stands for at least 1 request")
     ph = rec.get("prefix_hash")
     pt = _int(rec["prefix_tokens"], "prefix_tokens") if rec.get("prefix_tokens") not in (None, "") else 0
     return UsageRecord(month, str(endpoint) if endpoint is not None else "(none)", mid, requests, uncached, cached,
@@ -220,14 +243,25 @@ def normalize(raw: dict, pricing: PricingTable, model_ids: Optional[dict] = None
 
 
 def iter_raw(path: PathLike) -> Iterator[tuple[int, Any]]:
-    """(line number, raw record) of a JSONL or CSV file, streamed; JSON errors are yielded as exceptions."""
+    """(line number, raw record) of a JSONL or CSV file, streamed; bad lines are yielded as exceptions.
+
+    A UTF-8 byte-order mark is skipped; CSV rows with more or fewer fields than the header are bad lines.
+    """
     p = Path(path)
-    with open(p, encoding="utf-8", newline="") as f:
-        first = f.read(1)
+    # utf-8-sig: Excel and PowerShell exports start with a BOM, which would hide a JSONL file's "{".
+    with open(p, encoding="utf-8-sig", newline="") as f:
+        first = f.read(4096).lstrip(" \t\r\n")[:1]
         f.seek(0)
-        if p.suffix.lower() == ".csv" or (first and first not in "{[ \n\r\t"):
+        if p.suffix.lower() == ".csv" or (first and first not in "{["):
             reader = csv.DictReader(f)
+            width = len(reader.fieldnames or ())
             for row in reader:
+                if None in row or None in row.values():
+                    # DictReader files extra fields under None and fills missing ones with None.
+                    n = width + len(row.get(None) or ()) - sum(v is None for v in row.values())
+                    yield reader.line_num, ValueError(f"{n} fields but the header has {width} columns; "
+                                                      "quote fields that contain commas")
+                    continue
                 yield reader.line_num, row
             return
         for n, line in enumerate(f, 1):
@@ -285,6 +319,7 @@ class UsageAnalyzer:
         self._seen_prefix: set = set()
         self.has_prefix_hashes = False
         self.cache_write_tokens = 0
+        self.bucketed_lines = 0  # lines standing for other than one request (num_model_requests)
         self.lines = 0
         self.bad = BadLines()
         self._model_ids: dict = {}
@@ -309,6 +344,7 @@ class UsageAnalyzer:
         c[2] += r.cached_input
         c[3] += r.output
         self.cache_write_tokens += r.cache_write_input
+        self.bucketed_lines += r.requests != 1
         per_req_in = r.input_tokens // r.requests if r.requests else 0
         self.col_ep.append(ep)
         self.col_model.append(mi)
@@ -330,6 +366,8 @@ class UsageAnalyzer:
 
     def add_file(self, path: PathLike) -> None:
         """Stream one JSONL or CSV log into the totals."""
+        if Path(path).is_dir():  # checked first: Windows reports a folder as PermissionError
+            raise UsageLogError(f"{path}: is a folder; pass the log files in it, e.g. {path}/*.jsonl")
         try:
             it = iter_raw(path)
             for line, raw in it:
@@ -350,6 +388,8 @@ class UsageAnalyzer:
                         self.bad.examples.append(f"{path}:{line}: {exc}")
         except FileNotFoundError:
             raise UsageLogError(f"{path}: no such file") from None
+        except OSError as exc:
+            raise UsageLogError(f"{path}: cannot read ({exc.strerror})") from None
         except UnicodeDecodeError as exc:
             raise UsageLogError(f"{path}: not UTF-8 at byte {exc.start}; convert the export to UTF-8") from None
 
@@ -623,6 +663,11 @@ def build_report(a: UsageAnalyzer, *, truncate_to: Optional[int] = None, outlier
     if any(table.get(m).is_estimate for m in a.models):
         notes.append("models with a proxy tokenizer are priced from the logged counts; their prices are exact, "
                      "token-based what-ifs are estimates")
+    if a.bucketed_lines:
+        notes.append(f"{a.bucketed_lines:,} of {a.lines - a.bad.count:,} log lines count other than one request "
+                     "(requests / num_model_requests): tokens-per-request percentiles and the oversized-request "
+                     "median are per log line, each line counted once at its average tokens per request, "
+                     "not weighted by its requests")
     if a.cache_write_tokens:
         notes.append(f"{a.cache_write_tokens:,} Anthropic cache-write tokens are priced as ordinary input "
                      "(billed at 1.25x): an estimate")

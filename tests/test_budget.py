@@ -144,3 +144,17 @@ def test_help_shows_example(argv, capsys):
     with pytest.raises(SystemExit):
         main(argv)
     assert "examples:" in capsys.readouterr().out
+
+
+def test_budget_helpers_exported_and_loaded_lazily():
+    import subprocess
+    import sys
+
+    from bpe.routing import Router
+    from bpe.selection import select_context
+
+    assert (bpe.check_fits, bpe.select_context, bpe.Router) == (check_fits, select_context, Router)
+    assert {"check_fits", "select_context", "Router"} <= set(bpe.__all__)
+    code = "import sys, bpe; print('bpe.budget' in sys.modules, 'bpe.routing' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]  # `import bpe` does not pay for them

@@ -11,9 +11,10 @@ import pytest
 from bpe import cli
 
 
-def run(argv, capsys, stdin: str = "", monkeypatch=None):
+def run(argv, capsys, stdin: "str | bytes" = "", monkeypatch=None):
     if monkeypatch is not None:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        raw = stdin if isinstance(stdin, bytes) else stdin.encode("utf-8")
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8"))
     code = cli.main(argv)
     out = capsys.readouterr()
     return code, out.out, out.err
@@ -93,6 +94,31 @@ def test_input_and_output_errors_are_messages(tmp_path, capsys, monkeypatch):
         run(["count", str(blocker), "-o", str(blocker / "out.txt")], capsys)
     _, out, _ = run(["count", str(blocker), "-"], capsys, stdin=" world", monkeypatch=monkeypatch)
     assert out.strip() == "2"  # "hello" + " world": '-' among files reads stdin
+
+
+def test_files_and_stdin_keep_line_endings(tmp_path, capsys, monkeypatch):
+    # "\r\n" is one token and "\r" another: text-mode newline translation would change the ids.
+    import bpe
+
+    raw = b"a\r\nb\rc\n"
+    expected = bpe.get_encoding("cl100k_base").encode(raw.decode())
+    src = tmp_path / "crlf.txt"
+    src.write_bytes(raw)
+    _, from_file, _ = run(["encode", "--json", str(src)], capsys)
+    _, from_stdin, _ = run(["encode", "--json"], capsys, stdin=raw, monkeypatch=monkeypatch)
+    assert json.loads(from_file) == json.loads(from_stdin) == expected
+    assert "\r\n" in [bpe.get_encoding("cl100k_base").decode([i]) for i in expected]
+    _, count, _ = run(["count", str(src)], capsys)
+    assert int(count) == len(expected)
+
+
+def test_invalid_utf8_is_an_error_naming_line_and_byte(tmp_path, capsys, monkeypatch):
+    src = tmp_path / "bad.txt"
+    src.write_bytes(b"fine\nok \xff here\n")
+    with pytest.raises(SystemExit, match=r"bad.txt:2: not valid UTF-8 at byte 4 of the line"):
+        run(["encode", str(src)], capsys)
+    with pytest.raises(SystemExit, match=r"<stdin>:1: not valid UTF-8 at byte 1 of the line"):
+        run(["encode"], capsys, stdin=b"\xff\xfehi", monkeypatch=monkeypatch)
 
 
 def test_help_reads_well(capsys):

@@ -121,6 +121,38 @@ def test_workload_rejects_bad_values():
         Workload(user_tokens=-1)
     with pytest.raises(ValueError, match="mode must be"):
         Workload(mode="fancy")
+    for kwargs in ({"conversations_per_month": -5000}, {"conversations_per_day": float("nan")},
+                   {"conversations_per_month": float("inf")}, {"conversations_per_day": Decimal("-1")}):
+        name, value = next(iter(kwargs.items()))
+        with pytest.raises(ValueError, match=f"Workload.{name} must be a finite number >= 0, got"):
+            Workload(**kwargs)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        whatif_route_share(CHAT, "gpt-5.4", "gpt-5.4-mini", float("nan"), pricing=TABLE)
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        whatif_cut_output(CHAT, "gpt-5.4", float("inf"), pricing=TABLE)
+    with pytest.raises(ValueError, match="scale must be a whole number >= 1"):
+        parallel_costs({"eng": ["hello"]}, ["gpt-5.4"], baseline="eng", pricing=TABLE, scale=-3)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--scenario", "--per-month", "-5000"], "argument --per-month: expected a finite number >= 0, got '-5000'"),
+    (["--scenario", "--per-day", "nan"], "argument --per-day: expected a finite number >= 0, got 'nan'"),
+    (["--scenario", "--per-month", "inf"], "argument --per-month: expected a finite number >= 0, got 'inf'"),
+    (["--scenario", "--route-share", "1.5"], "argument --route-share: expected a finite number from 0 to 1"),
+    (["--flores", "--scale", "-3"], "argument --scale: expected a whole number >= 1, got '-3'"),
+])
+def test_cli_rejects_bad_numbers_without_traceback(args, message, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["cost", *args, "-m", "gpt-5.4"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and message in err and "Traceback" not in err
+
+
+def test_route_share_to_proxy_model_is_flagged_estimate():
+    to_proxy = whatif_route_share(CHAT, "gpt-5.4", "claude-haiku-4.5", 0.3, pricing=TABLE)
+    assert to_proxy.description == "route 30% of GPT-5.4 traffic to Claude Haiku 4.5 (estimate: cl100k_base proxy)"
+    exact = whatif_route_share(CHAT, "gpt-5.4", "gpt-5.4-mini", 0.3, pricing=TABLE)
+    assert "estimate" not in exact.description
 
 
 # ==================== fit_messages

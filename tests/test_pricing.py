@@ -50,6 +50,19 @@ def test_lookup_by_display_name_and_snapshot():
         t.get("gpt-9")
 
 
+@pytest.mark.parametrize("name, mid", [
+    ("claude-sonnet-4-6-20260101", "claude-sonnet-4.6"),  # Anthropic's API id: hyphenated, dated
+    ("claude-sonnet-4-6", "claude-sonnet-4.6"),
+    ("claude-haiku-4-5@20251001", "claude-haiku-4.5"),  # Vertex AI's form
+    ("claude-opus-4-6-latest", "claude-opus-4.6"),
+    ("gpt-5.4-2026-03-05", "gpt-5.4"),
+    ("claude-sonnet-4-7", None),
+    ("claude-sonnet-4-60", None),  # version 4.60 is not 4.6
+])
+def test_vendor_ids_resolve(name, mid):
+    assert load_pricing(use_env=False).resolve(name) == mid
+
+
 def test_cost_by_hand():
     m = load_pricing(use_env=False).get("gpt-5.4")
     # 1000 x 2.50 + 200 x 15 + 4000 x 0.25 = 2500 + 3000 + 1000 = 6500 per 1M -> $0.0065
@@ -70,6 +83,17 @@ def test_user_file_adds_and_overrides(tmp_path):
     mine = t.get("my-model")
     assert mine.output == Decimal("0.4") and mine.cached_input is None and mine.is_estimate
     assert mine.context_window == 32000
+
+
+def test_overridden_tokenizer_is_an_estimate(tmp_path):
+    def table(entry):
+        return load_pricing([write(tmp_path, {"models": {"gpt-5.4": entry}})], use_env=False).get("gpt-5.4")
+
+    swapped = table({"tokenizer": "cl100k_base"})
+    assert swapped.is_estimate and swapped.label() == "GPT-5.4 (estimate: cl100k_base proxy)"
+    assert not table({"tokenizer": "cl100k_base", "tokenizer_exact": True}).is_estimate  # the user vouches
+    assert not table({"tokenizer": "o200k_base"}).is_estimate  # the shipped tokenizer, restated
+    assert not table({"input": 2.0}).is_estimate
 
 
 def test_toml_user_file(tmp_path):

@@ -1,6 +1,7 @@
 """Router: heuristic reasons, tiers, custom scorers, and the blended cost of a routed query file."""
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -62,3 +63,13 @@ def test_cli_route(tmp_path, capsys):
     f.write_text("translate hello\nprove that x^2 + 1 = 2 step by step\n")
     assert main(["cost", "--route", str(f), "--requests-per-month", "1000"]) == 0
     assert "blended:" in capsys.readouterr().out
+
+
+def test_cli_route_baseline_on_proxy_model_says_estimate(tmp_path, capsys):
+    f = tmp_path / "q.txt"
+    f.write_text("translate hello\n")
+    assert main(["cost", "--route", str(f), "--baseline-model", "claude-opus-4.6"]) == 0
+    assert "baseline all on Claude Opus 4.6 (estimate: cl100k_base proxy):" in capsys.readouterr().out
+    assert main(["cost", "--route", str(f), "--baseline-model", "claude-opus-4.6", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["baseline_estimate"] is True and data["per_model"][0]["estimate"] is False  # gpt-5.4-mini

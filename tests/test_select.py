@@ -57,6 +57,32 @@ def test_chunking_with_overlap():
         chunk_document(text, TOK, 4, 4)
 
 
+CL100K = bpe.get_encoding("cl100k_base")
+AMHARIC = ("ሰላም ለዓለም። " * 10)[:100]
+
+
+def test_chunks_keep_every_character():
+    assert len(AMHARIC) == 100
+    for k in range(1, 12):
+        pieces = chunk_document(AMHARIC, CL100K, k)
+        assert "".join(pieces) == AMHARIC, k
+    # cl100k_base spends 2-3 tokens on most Ethiopic characters: a one-token budget keeps each one whole
+    # (a piece holds one character, with or without a space) rather than cutting it
+    assert all(len(p.strip()) <= 1 and p for p in chunk_document(AMHARIC, CL100K, 1))
+    everything = select_context("ሰላም", [AMHARIC], 10_000, tokenizer=CL100K, chunk_tokens=7,
+                                scorer=lambda q, texts: [1.0] * len(texts))
+    assert "".join(c.text for c in sorted(everything.chunks, key=lambda c: c.index)) == AMHARIC
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ሀሁለሉ። 東京日本語漢字한국어😀🎉éa\n")), max_size=60),
+       chunk=st.integers(1, 12), overlap=st.integers(0, 11))
+def test_hyp_chunks_concatenate_to_the_document(text, chunk, overlap):
+    assert "".join(chunk_document(text, CL100K, chunk)) == text
+    pieces = chunk_document(text, CL100K, chunk, min(overlap, chunk - 1))
+    assert text.startswith(pieces[0]) and text.endswith(pieces[-1]) and all(p in text for p in pieces)
+
+
 def test_density_packing_prefers_short_chunks():
     docs = ["apple " * 40, "apple pie"]
     by_score = select_context("apple", docs, 45, tokenizer=TOK, pack="score")

@@ -90,7 +90,15 @@ def test_waste_and_remedies_by_hand(tmp_path):
 @pytest.mark.parametrize("line, message", [
     ({"model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "missing field timestamp"),
     ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": -5, "output_tokens": 1}, "must be >= 0"),
-    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1.5, "output_tokens": 1}, "whole number"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1.5, "output_tokens": 1},
+     "input_tokens must be a non-negative integer, got 1.5"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": "--3", "output_tokens": 1},
+     "input_tokens must be a non-negative integer, got '--3'"),
+    ({"timestamp": "2026-01-01", "model": "gpt-5.4", "requests": 0, "input_tokens": 10, "output_tokens": 1},
+     "requests is 0 but the line has 11 tokens"),
+    # a date written as a number would be filed under 1970-08; a negative time under 1969-12
+    ({"timestamp": 20260301, "model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "implausible timestamp"),
+    ({"timestamp": -5.0, "model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "implausible timestamp"),
     ({"timestamp": "2026-01-01", "model": "gpt-9", "input_tokens": 1, "output_tokens": 1}, "unknown model 'gpt-9'"),
     ({"timestamp": "last tuesday", "model": "gpt-5.4", "input_tokens": 1, "output_tokens": 1}, "unreadable timestamp"),
     ({"timestamp": "2026-01-01", "model": "gpt-5.4", "input_tokens": 1}, "missing field output_tokens"),
@@ -109,7 +117,7 @@ def test_csv_line_numbers_and_parse_month(tmp_path):
     p = tmp_path / "log.csv"
     p.write_text("timestamp,model,endpoint,input_tokens,output_tokens\n2026-01-01,gpt-5.4,a,10,1\n"
                  "2026-01-02,gpt-5.4,a,ten,1\n")
-    with pytest.raises(UsageLogError, match=r"log\.csv:3: input_tokens must be a whole number"):
+    with pytest.raises(UsageLogError, match=r"log\.csv:3: input_tokens must be a non-negative integer, got 'ten'"):
         analyze([p], TABLE)
     assert parse_month("2026-03-31T23:59:59Z") == "2026-03"
     assert parse_month(1767225600) == "2026-01" and parse_month("1767225600000") == "2026-01"
@@ -194,3 +202,93 @@ def test_text_tables_right_align_numbers_and_cache_write_note(tmp_path):
     r = analyze([write_jsonl(tmp_path, [anth], "a.jsonl")], TABLE)
     assert r.rows[0]["uncached_input"] == 2100
     assert any(n.startswith("2,000 Anthropic cache-write tokens") for n in r.notes)
+
+
+def test_vendor_model_ids_priced_in_report(tmp_path, capsys):
+    # Anthropic logs its API id with hyphens and a date; the table's id is claude-sonnet-4.6
+    line = {"starting_at": "2026-03-01T00:00:00Z", "model": "claude-sonnet-4-6-20260101", "workspace_id": "search",
+            "input_tokens": 1000, "output_tokens": 100, "cache_read_input_tokens": 500}
+    p = write_jsonl(tmp_path, [line])
+    assert main(["usage", "report", str(p), "--format", "json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert row["model"] == "claude-sonnet-4.6"
+    # 1000 x 3.00 + 500 x 0.30 + 100 x 15 = 3000 + 150 + 1500 = 4650 per 1M
+    assert Decimal(row["total"]) == Decimal("0.00465")
+
+
+def test_cached_and_cache_write_fields_of_each_export(tmp_path):
+    recs = [
+        # OpenAI Responses API: input_tokens includes the 800 cached ones
+        {"created_at": "2026-03-01T00:00:00Z", "model": "gpt-5.4", "endpoint": "responses",
+         "usage": {"input_tokens": 1000, "input_tokens_details": {"cached_tokens": 800}, "output_tokens": 10}},
+        # Anthropic: the total and its breakdown describe the same 2000 cache-write tokens
+        {"starting_at": "2026-03-01T00:00:00Z", "model": "claude-sonnet-4.6", "endpoint": "both",
+         "input_tokens": 100, "output_tokens": 10, "cache_creation_input_tokens": 2000,
+         "cache_creation": {"ephemeral_5m_input_tokens": 2000}},
+        # Anthropic Messages `usage` with only the breakdown: 1500 + 500 cache-write tokens
+        {"starting_at": "2026-03-01T00:00:00Z", "model": "claude-sonnet-4.6", "endpoint": "parts",
+         "usage": {"input_tokens": 100, "output_tokens": 10,
+                   "cache_creation": {"ephemeral_5m_input_tokens": 1500, "ephemeral_1h_input_tokens": 500}}},
+    ]
+    r = analyze([write_jsonl(tmp_path, recs)], TABLE)
+    rows = {x["endpoint"]: (x["uncached_input"], x["cached_input"]) for x in r.rows}
+    assert rows == {"responses": (200, 800), "both": (2100, 0), "parts": (2100, 0)}
+    # 200 x 2.50 + 800 x 0.25 + 10 x 15 = 500 + 200 + 150 per 1M
+    assert next(x["total"] for x in r.rows if x["endpoint"] == "responses") == Decimal("0.00085")
+    assert any(n.startswith("4,000 Anthropic cache-write tokens") for n in r.notes)  # 2000 + 2000
+
+
+def test_byte_order_mark_loses_no_line(tmp_path):
+    bom = "\ufeff"
+    jsonl = tmp_path / "bom.jsonl"
+    jsonl.write_text(bom + "".join(json.dumps(dict(LOG[0], input_tokens=n, cached_input_tokens=0)) + "\n"
+                                   for n in (10, 20)), encoding="utf-8")
+    csv_log = tmp_path / "bom.csv"
+    csv_log.write_text(bom + "timestamp,model,input_tokens,output_tokens\n2026-01-01,gpt-5.4,10,1\n"
+                             "2026-01-02,gpt-5.4,20,1\n", encoding="utf-8")
+    for p in (jsonl, csv_log):
+        r = analyze([p], TABLE)
+        assert (r.lines, r.bad.count) == (2, 0)
+        assert (r.rows[0]["requests"], r.rows[0]["uncached_input"]) == (2, 30)  # 10 + 20
+
+
+@pytest.mark.parametrize("row, fields", [("2026-01-01,gpt-5.4,10,1,99", 5), ("2026-01-01,gpt-5.4,10", 3)])
+def test_csv_row_with_wrong_field_count_rejected(tmp_path, row, fields):
+    p = tmp_path / "log.csv"
+    p.write_text(f"timestamp,model,input_tokens,output_tokens\n2026-01-01,gpt-5.4,10,1\n{row}\n")
+    with pytest.raises(UsageLogError, match=rf"log\.csv:3: {fields} fields but the header has 4 columns"):
+        analyze([p], TABLE)
+    r = analyze([p], TABLE, skip_bad=True)
+    assert (r.lines, r.bad.count, r.rows[0]["requests"]) == (2, 1, 1)
+
+
+def test_zero_requests_without_tokens_is_an_empty_bucket(tmp_path):
+    line = {"timestamp": "2026-01-01", "model": "gpt-5.4", "num_model_requests": 0, "input_tokens": 0,
+            "output_tokens": 0}
+    r = analyze([write_jsonl(tmp_path, [line])], TABLE)
+    assert (r.rows[0]["requests"], r.rows[0]["total"]) == (0, 0)
+
+
+def test_timestamps_from_2000_on():
+    assert parse_month(946684800) == "2000-01" and parse_month(946684800000) == "2000-01"  # seconds, ms
+    for value in (946684799, 20260301, "20260301", -5.0, 0):
+        with pytest.raises(ValueError, match=r"implausible timestamp \(unix time before 2000-01-01\)"):
+            parse_month(value)
+
+
+def test_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(SystemExit, match=rf"{tmp_path}: is a folder; pass the log files in it"):
+        main(["usage", "report", str(tmp_path)])
+
+
+def test_bucketed_lines_say_percentiles_are_per_line(tmp_path):
+    base = {"timestamp": "2026-01-01", "model": "gpt-5.4", "endpoint": "a", "output_tokens": 0}
+    recs = [dict(base, num_model_requests=10, input_tokens=10_000), dict(base, input_tokens=5000)]
+    r = analyze([write_jsonl(tmp_path, recs)], TABLE)
+    # per line: 10,000 / 10 = 1,000 and 5,000; nearest-rank p50 of 2 values is the 1st: 1,000
+    # (weighted by the 11 requests it would also be 1,000, but p90 would be 1,000, not 5,000)
+    assert r.percentiles["all"]["p50_input"] == 1000 and r.percentiles["all"]["p90_input"] == 5000
+    assert "note: 1 of 2 log lines count other than one request" in r.to_text()
+    assert "per log line" in r.to_text()
+    unbucketed = analyze([write_jsonl(tmp_path, LOG, "plain.jsonl")], TABLE)
+    assert not any("per log line" in n for n in unbucketed.notes)
