@@ -176,10 +176,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+SHOWN_SPECIALS = 8
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """`bpe info`: size, special tokens, pattern and origin of a tokenizer."""
     tok = _tokenizer(args.tokenizer)
-    specials = ", ".join(f"{k}={v}" for k, v in sorted(tok.special_tokens.items(), key=lambda kv: kv[1])) or "(none)"
+    ordered = sorted(tok.special_tokens.items(), key=lambda kv: kv[1])
+    specials = ", ".join(f"{k}={v}" for k, v in ordered[:SHOWN_SPECIALS]) or "(none)"
+    if len(ordered) > SHOWN_SPECIALS:  # Tekken reserves 1,000: a count reads better than a wall of them
+        specials = f"{len(ordered):,} ({specials}, ... {ordered[-1][0]}={ordered[-1][1]})"
     with _open_out(args.out) as out:
         out.write(f"name:            {tok.name}\n")
         out.write(f"n_vocab:         {tok.n_vocab}\n")
@@ -199,7 +205,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         try:
             status = get_encoding(name).source if args.check else ""
         except EncodingNotFoundError:
-            status = "not installed"
+            status = f"not found (`bpe info {name}` lists where it looked and the fix)"
         print(f"{name:<14} {status}".rstrip())
     return 0
 
@@ -243,6 +249,15 @@ COMMAND_EXAMPLES = {
   bpe train a.txt b.txt.xz --vocab-size 8192 --pattern cl100k --special "<|endoftext|>" --out mine
   cat notes.txt | bpe train - --vocab-size 1000 --out notes.tiktoken
 then: bpe encode -t mine.tiktoken file.txt
+""",
+    "encodings": """examples:
+  bpe encodings                                the names
+  bpe encodings --check                        and where each one's file is found (or why not)
+""",
+    "demo": """examples:
+  bpe demo                                     4,096 tokens on 2 M characters, 15 languages
+  bpe demo --vocab-size 16384 --all-languages  a bigger vocabulary, every FLORES-200 language
+  bpe demo --corpora /data/corpora -q          corpora elsewhere, no progress bars
 """,
     "info": """examples:
   bpe info cl100k_base
@@ -311,11 +326,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("encodings", help="list the vendor encodings bpe knows")
+    p = _add_command(sub, "encodings", "list the vendor encodings bpe knows")
     p.add_argument("--check", action="store_true", help="also load each one and show where its file was found")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("demo", help="train a tokenizer, then compare tokens per character with cl100k and o200k")
+    p = _add_command(sub, "demo", "train a tokenizer, then compare tokens per character with cl100k and o200k")
     p.add_argument("--corpora", help="folder with flores200/ and train/ (default: $BPE_CORPORA or ../shared/corpora)")
     p.add_argument("--vocab-size", type=int, default=4096, help="vocabulary to train (default: %(default)s)")
     p.add_argument("--max-chars", type=int, default=2_000_000, help="characters of the mix to train on (default: %(default)s)")

@@ -54,6 +54,14 @@ class UnsupportedComponentError(ValueError):
     """A tokenizer.json uses a component (or an option of one) that this importer does not implement."""
 
 
+def _default_name(where: str) -> str:
+    # "models/qwen/tokenizer.json" -> "qwen", "./mine.json" -> "mine": never empty, so CLI columns differ.
+    if where == "<dict>":
+        return "hf"
+    path = Path(where).resolve()
+    return (path.parent.name if path.stem == "tokenizer" else path.stem) or path.stem or "hf"
+
+
 # ====================
 # GPT-2 byte <-> unicode alphabet
 # ====================
@@ -311,10 +319,13 @@ def load_hf_tokenizer(
         model = data["model"]
     except (KeyError, TypeError):
         raise VocabFileError(f"{where}: no 'model' object; not a tokenizer.json") from None
-    _check_model(model)
-    _check_others(data)
-    normalizer = parse_normalizer(data.get("normalizer"))
-    stages = parse_pre_tokenizer(data.get("pre_tokenizer"))
+    try:
+        _check_model(model)
+        _check_others(data)
+        normalizer = parse_normalizer(data.get("normalizer"))
+        stages = parse_pre_tokenizer(data.get("pre_tokenizer"))
+    except UnsupportedComponentError as exc:
+        raise UnsupportedComponentError(f"{where}: {exc}") from None
 
     special_tokens: dict[str, int] = {}
     for added in data.get("added_tokens", []):
@@ -322,10 +333,10 @@ def load_hf_tokenizer(
             raise VocabFileError(f"{where}: added token {added!r:.80} needs a string 'content' and an integer 'id'")
         for flag in ("lstrip", "rstrip", "single_word"):
             if added.get(flag):
-                raise UnsupportedComponentError(f"added token {added['content']!r} with {flag}=true")
+                raise UnsupportedComponentError(f"{where}: added token {added['content']!r} with {flag}=true")
         if added.get("normalized") and normalizer is not None:
             raise UnsupportedComponentError(
-                f"added token {added['content']!r} with normalized=true under a {normalizer} normaliser"
+                f"{where}: added token {added['content']!r} with normalized=true under a {normalizer} normaliser"
             )
         special_tokens[added["content"]] = int(added["id"])
     special_ids = set(special_tokens.values())
@@ -368,7 +379,7 @@ def load_hf_tokenizer(
 
     pre_split, last = stages[:-1], (stages[-1] if stages else WHOLE_TEXT_PATTERN)
     tok = PipelineTokenizer(
-        name or (Path(where).parent.name if where != "<dict>" else "hf"),
+        name or _default_name(where),
         pat_str=cover_pattern(last),
         mergeable_ranks=ranks,
         special_tokens=special_tokens,

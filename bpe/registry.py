@@ -16,6 +16,7 @@ import importlib.util
 import os
 import tempfile
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -271,6 +272,9 @@ def _first_verified(
         except VocabFileError as exc:
             if label == "path argument":
                 raise
+            if label == "BPE_VOCAB_DIR":
+                # The user put this file there on purpose: say why it is passed over, not just fall back.
+                warnings.warn(f"BPE_VOCAB_DIR file skipped: {exc}; looking further", stacklevel=4)
             tried.append(f"{label}: {exc}")
     return None
 

@@ -238,6 +238,18 @@ def train_tokenizer_from_counts(
     )
     ranks = result.mergeable_ranks()
     first_special = len(result.vocab)
+    wanted = vocab_size - len(special_tokens)
+    if first_special < wanted:
+        import warnings
+
+        # Not an error (a small corpus simply has fewer distinct pairs), but never a silent surprise.
+        warnings.warn(
+            f"training stopped at {first_special:,} tokens (+{len(special_tokens)} special) of the {vocab_size:,} "
+            f"asked for: no pair occurs at least {max(min_frequency, 1)} time(s) any more"
+            + ("" if max_token_length is None else f" within max_token_length={max_token_length}")
+            + "; train on more text or ask for a smaller vocab_size",
+            stacklevel=3,
+        )
     tok = cls(
         name,
         pat_str=pat,

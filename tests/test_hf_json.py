@@ -179,9 +179,24 @@ def _toy_with(**changes) -> dict:
         ({"added_tokens": [{"id": 259, "content": "<x>", "lstrip": True}]}, "lstrip"),
     ],
 )
-def test_unsupported_component_is_named(changes, named):
+def test_unsupported_component_is_named(changes, named, tmp_path):
     with pytest.raises(hf_json.UnsupportedComponentError, match=named):
         hf_json.load_hf_tokenizer(_toy_with(**changes))
+    path = tmp_path / "custom.json"
+    path.write_text(json.dumps(_toy_with(**changes)), encoding="utf-8")
+    with pytest.raises(hf_json.UnsupportedComponentError, match=f"custom.json: .*{named}"):
+        hf_json.load_hf_tokenizer(path)
+
+
+def test_default_name_comes_from_the_file_or_its_folder(tmp_path, monkeypatch):
+    (tmp_path / "qwen").mkdir()
+    for rel in ("mine.json", "qwen/tokenizer.json"):
+        (tmp_path / rel).write_text(json.dumps(TOY), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert hf_json.load_hf_tokenizer("./mine.json").name == "mine"
+    assert hf_json.load_hf_tokenizer("qwen/tokenizer.json").name == "qwen"
+    monkeypatch.chdir(tmp_path / "qwen")
+    assert hf_json.load_hf_tokenizer("tokenizer.json").name == "qwen"  # a relative path has no folder name
 
 
 @pytest.mark.parametrize(

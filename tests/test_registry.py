@@ -91,8 +91,9 @@ def test_wrong_hash_is_skipped_and_reported(isolated, monkeypatch):
     folder.mkdir()
     (folder / "cl100k_base.tiktoken").write_bytes(b"YQ== 0\n")
     monkeypatch.setenv("BPE_VOCAB_DIR", str(folder))
-    with pytest.raises(bpe.EncodingNotFoundError, match="does not match the expected"):
-        registry.load_ranks(registry.ENCODINGS["cl100k_base"])
+    with pytest.warns(UserWarning, match="BPE_VOCAB_DIR file skipped: .*cl100k_base.tiktoken"):
+        with pytest.raises(bpe.EncodingNotFoundError, match="does not match the expected"):
+            registry.load_ranks(registry.ENCODINGS["cl100k_base"])
 
 
 def test_explicit_path_wins_and_fails_loudly(isolated, cl100k_bytes):
@@ -144,3 +145,18 @@ def test_no_network_when_offline(isolated, monkeypatch):
     monkeypatch.setattr(socket, "create_connection", forbidden)
     with pytest.raises(bpe.EncodingNotFoundError):
         registry.load_ranks(registry.ENCODINGS["p50k_base"])
+
+
+@pytest.mark.parametrize("name", ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"])
+def test_constants_equal_tiktokens_own_definitions(name, monkeypatch):
+    # Parity tests build tiktoken's Encoding from our pattern and specials; this pins those to
+    # tiktoken's own constructors (their file loader stubbed, so nothing is downloaded).
+    openai_public = pytest.importorskip("tiktoken_ext.openai_public")
+    hashes = []
+    monkeypatch.setattr(openai_public, "load_tiktoken_bpe",
+                        lambda url, expected_hash=None: hashes.append(expected_hash) or {})
+    theirs = getattr(openai_public, name)()
+    spec = registry.ENCODINGS[name]
+    assert spec.pat_str == theirs["pat_str"]
+    assert dict(spec.special_tokens) == theirs["special_tokens"]
+    assert hashes == [spec.sha256]

@@ -118,6 +118,13 @@ def test_wikipedia_example_from_counts(backend):
     assert tok.n_vocab == 259
 
 
+def test_running_out_of_pairs_warns(backend):
+    # "hello" has 4 adjacent pairs: 4 merges, then nothing is left to merge.
+    with pytest.warns(UserWarning, match=r"training stopped at 260 tokens \(\+1 special\) of the 1,000 asked"):
+        tok = bpe.Tokenizer.train("hello", 1000, special_tokens=["<|x|>"], progress=False, backend=backend)
+    assert tok.n_vocab == 261 and tok.encode("hello") == [259]
+
+
 def test_golden_merges(trainer):
     result = trainer.train_from_counts({b"aaabdaaabac": 1}, 3)
     assert result.merges == [(97, 97), (97, 98), (256, 257)]
