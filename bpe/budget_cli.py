@@ -181,17 +181,20 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     """Add `bpe budget`, `bpe route` and `bpe usage` to the `bpe` command line."""
     fmt = argparse.RawDescriptionHelpFormatter
     b = subparsers.add_parser("budget", help="does it fit, what to keep, which context to send",
+                              description="Does it fit, what to keep, which context to send.",
                               epilog=BUDGET_EXAMPLES, formatter_class=fmt)
     bs = b.add_subparsers(dest="budget_command", metavar="{check,fit,select}", required=True)
 
-    p = bs.add_parser("check", help="tokens vs a model's context window", epilog=BUDGET_EXAMPLES, formatter_class=fmt)
+    p = bs.add_parser("check", help="tokens vs a model's context window",
+                      description="Tokens vs a model's context window.", epilog=BUDGET_EXAMPLES, formatter_class=fmt)
     p.add_argument("input", help="text file, JSON messages file, or - for stdin")
     p.add_argument("-m", "--model", default="gpt-5.4", help="model id (default: %(default)s)")
     p.add_argument("--reserve", type=int, default=0, help="tokens reserved for the output")
     _common(p)
     p.set_defaults(func=cmd_check)
 
-    p = bs.add_parser("fit", help="apply a history strategy to a conversation", epilog=BUDGET_EXAMPLES,
+    p = bs.add_parser("fit", help="apply a history strategy to a conversation",
+                      description="Apply a history strategy to a conversation.", epilog=BUDGET_EXAMPLES,
                       formatter_class=fmt)
     p.add_argument("input", help="JSON list of messages (or {\"messages\": [...]})")
     p.add_argument("--max-tokens", type=int, required=True, help="prompt + output budget")
@@ -206,6 +209,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.set_defaults(func=cmd_fit)
 
     p = bs.add_parser("select", help="pick the best chunks of documents for a query under a token budget",
+                      description="Pick the best chunks of documents for a query under a token budget.",
                       epilog=BUDGET_EXAMPLES, formatter_class=fmt)
     p.add_argument("query", help="the question")
     p.add_argument("documents", nargs="+", help="text files")
@@ -221,15 +225,18 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.set_defaults(func=cmd_select)
 
     p = subparsers.add_parser("route", help="which model tier a query should go to, and why",
+                              description="Which model tier a query should go to, and why.",
                               epilog=ROUTE_EXAMPLES, formatter_class=fmt)
     p.add_argument("query", nargs="+", help="the query text")
     _common(p)
     p.set_defaults(func=cmd_route)
 
-    u = subparsers.add_parser("usage", help="explain a bill from usage logs", epilog=USAGE_EXAMPLES,
+    u = subparsers.add_parser("usage", help="explain a bill from usage logs",
+                              description="Explain a bill from usage logs.", epilog=USAGE_EXAMPLES,
                               formatter_class=fmt)
     us = u.add_subparsers(dest="usage_command", metavar="{report,generate}", required=True)
     p = us.add_parser("report", help="cost by month x endpoint x model, drivers, waste and remedies",
+                      description="Cost by month x endpoint x model, drivers, waste and remedies.",
                       epilog=USAGE_EXAMPLES, formatter_class=fmt)
     p.add_argument("logs", nargs="+", help="JSONL or CSV usage exports (ours, OpenAI's or Anthropic's field names)")
     p.add_argument("--skip-bad", action="store_true", help="skip invalid lines and report how many")
@@ -242,7 +249,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     p.add_argument("--chart", help="PNG of cost per month stacked by endpoint (needs matplotlib)")
     p.add_argument("--pricing", action="append", help="pricing file (JSON/TOML) adding or overriding models")
     p.set_defaults(func=cmd_usage_report)
-    p = us.add_parser("generate", help="write a seeded synthetic usage log", epilog=USAGE_EXAMPLES,
+    p = us.add_parser("generate", help="write a seeded synthetic usage log",
+                      description="Write a seeded synthetic usage log.", epilog=USAGE_EXAMPLES,
                       formatter_class=fmt)
     p.add_argument("-o", "--out", required=True, help="output file (.jsonl or .csv)")
     p.add_argument("--lines", type=int, default=10_000, help="default: %(default)s")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from . import metrics
-from .corpora import Language, LanguageText
+from .corpora import PARALLEL_CORPORA, Language, LanguageText
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Tokenizer
@@ -41,6 +41,8 @@ class Comparison:
     corpus: str
     examples: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    parallel: bool = True
+    notes: list = field(default_factory=list)
 
     def summary(self) -> list:
         """Per-tokenizer summary rows (see `summary_rows`)."""
@@ -114,8 +116,13 @@ def compare(
     progress: bool = True,
     examples: "Sequence[str] | None" = EXAMPLE_LANGUAGES,
     corpus: str = "",
+    parallel: "bool | None" = None,
 ) -> Comparison:
-    """Measure every tokenizer on every language's text; returns rows with premiums and example spans."""
+    """Measure every tokenizer on every language's text; returns rows with premiums and example spans.
+
+    parallel: whether the languages hold the same content; None decides from the texts' corpus names
+    (FLORES-200 and UDHR are parallel). Without parallel text the premium stays None, with a note why.
+    """
     from tqdm import tqdm
 
     if not tokenizers:
@@ -137,9 +144,22 @@ def compare(
             bar.update(sum(len(s) for s in text.sentences))
         timings[tok.name] = round(time.perf_counter() - start, 3)
     bar.close()
-    add_premium(rows, reference)
+    if parallel is None:
+        parallel = all(t.corpus in PARALLEL_CORPORA for t in texts)
     cmp = Comparison(rows=rows, tokenizers=names, reference=reference, corpus=corpus or
-                     (texts[0].corpus if texts else ""))
+                     (texts[0].corpus if texts else ""), parallel=parallel)
+    if not parallel:
+        kinds = sorted({t.corpus for t in texts})
+        cmp.notes.append(
+            f"No premium: {', '.join(kinds)} is not parallel text (its languages hold different texts), so tokens "
+            f"relative to {reference} would measure the texts, not the tokenizers. For premiums use a parallel "
+            "corpus (flores200-devtest, flores200-dev, flores200 or udhr); tokens per character still compare "
+            "the tokenizers within each language.")
+    else:
+        add_premium(rows, reference)
+        if reference not in {t.language.code for t in texts}:
+            cmp.notes.append(f"No premium: the reference language {reference} is not among the languages measured; "
+                             "add it to the languages or pass another reference.")
     cmp.examples = example_spans(tokenizers, texts, pick_examples(rows, examples or (), reference)) if examples else []
     cmp.meta = {"versions": versions(), "encode_seconds": timings,
                 "tokenizer_info": {t.name: tokenizer_info(t) for t in tokenizers},

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .cli import read_text_arg
 from .demo import DEFAULT_LANGUAGES
 
 COMPARE_EPILOG = """examples:
@@ -14,7 +15,10 @@ COMPARE_EPILOG = """examples:
   bpe compare --languages all --out report/    every language; Markdown, CSV, JSON, PNG and HTML in report/
   bpe compare -t o200k_base -t my.tiktoken --languages eng_Latn,amh_Ethi
   bpe compare --train 8192,32768 --out report/ train two sizes on the shared training mix and compare them too
-  bpe compare --train 4096 --train-corpus my_texts/ --corpus udhr
+  bpe compare --train 4096 --train-corpus my_texts/ --corpus udhr --languages all
+                                               a vocabulary trained on your texts vs the vendors', on every UDHR
+                                               translation (of the 15 default languages UDHR has only English)
+  bpe compare --corpus train -t o200k_base     tokens per character on the training mix (not parallel: no premium)
 """
 SHOW_EPILOG = """examples:
   bpe show "Ça coûte combien ? ሰላም"                       cl100k_base tokens, coloured, with their ids
@@ -33,6 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the compare, show and corpora subcommands to the `bpe` parser."""
     p = subparsers.add_parser(
         "compare", help="tokens per character and premium vs English across languages and tokenizers",
+        description="Tokens per character and the premium relative to English, per language and tokenizer, "
+                    "as tables, charts and an HTML report.",
         epilog=COMPARE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-t", "--tokenizer", action="append",
                    help="encoding name or saved tokenizer path; repeat (default: cl100k_base and o200k_base)")
@@ -40,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", default="flores200-devtest",
                    help="flores200-devtest, flores200-dev, flores200 (both), udhr or train (default: %(default)s)")
     p.add_argument("--corpora", help="folder holding flores200/ and train/ (default: $BPE_CORPORA or ../shared/corpora)")
-    p.add_argument("--reference", default="eng_Latn", help="language the premium is relative to (default: %(default)s)")
+    p.add_argument("--reference", help="language the premium is relative to, on parallel corpora (default: eng_Latn)")
     p.add_argument("--train", help="comma-separated vocab sizes to train and add to the comparison, e.g. 8192,32768")
     p.add_argument("--train-corpus", action="append",
                    help="files or folders to train on (repeatable; default: the shared training mix)")
@@ -56,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_compare)
 
     p = subparsers.add_parser("show", help="print text split into its tokens, coloured, with ids and counts",
+                              description="Print text split into its tokens, coloured, with ids and counts.",
                               epilog=SHOW_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("text", nargs="?", help="text to show (default: read stdin)")
     p.add_argument("-t", "--tokenizer", action="append",
@@ -68,6 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_show)
 
     p = subparsers.add_parser("corpora", help="list the corpora found (FLORES-200, UDHR, training mix) and verify them",
+                              description="List the corpora found (FLORES-200, UDHR, training mix) and verify them.",
                               epilog=CORPORA_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpora", help="folder holding flores200/ and train/ (default: $BPE_CORPORA or ../shared/corpora)")
     p.add_argument("--languages", metavar="CORPUS", help="list the language codes of one corpus, e.g. flores200-devtest")
@@ -103,7 +111,7 @@ def _vocab_sizes(spec: str) -> list:
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run `bpe compare`: load tokenizers and texts, measure, print and write the report."""
     from . import compare as cmp_mod
-    from .corpora import CorpusIntegrityError, load_texts
+    from .corpora import CorpusIntegrityError, is_parallel, load_texts
 
     command = "bpe " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["compare"] else ""
     root = _root(args.corpora)
@@ -113,18 +121,29 @@ def cmd_compare(args: argparse.Namespace) -> int:
         tokenizers = cmp_mod.load_tokenizers(names)
     except (ValueError, LookupError, OSError) as exc:
         raise SystemExit(f"bpe: {exc}")
+    reference = args.reference or cmp_mod.REFERENCE_LANGUAGE
     if args.languages in (None, ""):
         languages = list(DEFAULT_LANGUAGES)
     elif args.languages == "all":
         languages = None
     else:
         languages = [c.strip() for c in args.languages.split(",") if c.strip()]
-    if languages is not None and args.reference not in languages:
-        languages.insert(0, args.reference)  # the premium needs the reference language's count
+    # Codes the user typed must exist (a typo is an error); the defaults and an implied reference
+    # are only wishes, kept where the corpus has them.
+    named = set() if args.languages in (None, "", "all") else set(languages or ())
+    if args.reference:
+        named.add(args.reference)
+    if languages is not None and reference not in languages and is_parallel(args.corpus):
+        languages.insert(0, reference)  # the premium needs the reference language's count
+    notes = []
     try:
+        if languages is not None:
+            languages, notes = _keep_available(root, args.corpus, languages, named)
         texts = load_texts(root, languages, args.corpus, verify=args.verify)
     except (ValueError, CorpusIntegrityError) as exc:
         raise SystemExit(f"bpe: {exc}")
+    for note in notes:
+        print(f"bpe: {note}", file=sys.stderr)
     trained_seconds = None
     if args.train:
         sizes = _vocab_sizes(args.train)
@@ -138,10 +157,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as exc:
             raise SystemExit(f"bpe: {exc}")
     try:
-        result = cmp_mod.compare(tokenizers, texts, reference=args.reference, num_threads=args.threads,
+        result = cmp_mod.compare(tokenizers, texts, reference=reference, num_threads=args.threads,
                                  progress=not args.quiet, corpus=args.corpus)
     except ValueError as exc:
         raise SystemExit(f"bpe: {exc}")
+    result.notes[:0] = notes
+    if not result.parallel and args.reference:
+        print(f"bpe: --reference {args.reference} ignored: {args.corpus} is not parallel text, so no premium "
+              "is computed (see the report's notes)", file=sys.stderr)
     result.meta["corpora_root"] = str(root)
     if trained_seconds is not None:
         where = ([str(p) for p in corpus] if args.train_corpus
@@ -160,6 +183,23 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keep_available(root: Path, corpus: str, languages: list, named: set) -> tuple:
+    """(languages the corpus has, notes on the dropped ones); a missing code in `named` is left for load_texts to reject."""
+    from .corpora import corpus_languages
+
+    have = set(corpus_languages(root, corpus))
+    dropped = [c for c in languages if c not in have and c not in named]
+    if not dropped:
+        return languages, []
+    kept = [c for c in languages if c not in dropped]
+    note = (f"--corpus {corpus} lacks {len(dropped)} of the {len(languages)} languages asked for by default, "
+            f"left out: {', '.join(dropped)}. Pass --languages all or codes from `bpe corpora --languages {corpus}`.")
+    if not kept:
+        raise ValueError(f"--corpus {corpus} has none of the default languages ({', '.join(dropped)}); "
+                         f"pass --languages all or codes from `bpe corpora --languages {corpus}`")
+    return kept, [note]
+
+
 # ====================
 # bpe show
 # ====================
@@ -170,7 +210,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from .registry import get_tokenizer
     from .show import html_page, render_ansi, token_spans
 
-    text = args.text if args.text is not None else sys.stdin.read()
+    text = args.text if args.text is not None else read_text_arg("-")
     sections = []
     for name in args.tokenizer or ["cl100k_base"]:
         try:
@@ -239,9 +279,7 @@ def _codes(root: Path, corpus: str) -> list:
     if corpus == "udhr":
         return [corpora.Language(c, n, *(_script(root, c))) for c, n in corpora.udhr_languages(root).items()]
     if corpus == "train":
-        files = corpora.training_files(root, ("en", "multi"))
-        codes = sorted({p.name.split(".")[0] for p in files if "_" in p.name.split(".")[0]})
-        return [corpora.language_info(root, c) for c in codes]
+        return [corpora.language_info(root, c) for c in corpora.training_languages(root)]
     raise ValueError(f"unknown corpus {corpus!r}; choose flores200-devtest, flores200-dev, udhr or train")
 
 

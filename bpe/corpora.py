@@ -8,6 +8,7 @@ the running Python's standard library as code plus a small multilingual sample w
 from __future__ import annotations
 
 import os
+import re
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
@@ -345,10 +346,71 @@ def list_corpora(root: Path) -> list[CorpusInfo]:
                                 len(files), sum(p.stat().st_size for p in files), len(udhr)))
     train = training_files(root)
     if train:
-        langs = {p.name.split(".")[0] for p in train if "_" in p.name}
         found.append(CorpusInfo("train", "training mix: code, English prose, multilingual text (xz)", root / "train",
-                                len(train), sum(p.stat().st_size for p in train), len(langs)))
+                                len(train), sum(p.stat().st_size for p in train), len(training_languages(root))))
     return found
+
+
+# Corpora whose languages carry the same content, so token counts compare tokenizers, not texts:
+# only there is a premium relative to English meaningful.
+PARALLEL_CORPORA = ("flores200", "flores200-dev", "flores200-devtest", "udhr")
+CORPORA = ("flores200-devtest", "flores200-dev", "flores200", "udhr", "train")
+_CODE_SHAPE = re.compile(r"^[a-z]{3}_[A-Z][a-z]{3}$")
+
+
+def is_parallel(corpus: str) -> bool:
+    """True for corpora whose languages hold translations of the same text (FLORES-200, UDHR)."""
+    return corpus in PARALLEL_CORPORA
+
+
+def training_languages(root: Path) -> dict[str, list[Path]]:
+    """Language code -> training-mix files (en/ and multi/) holding that language, in manifest order.
+
+    Codes come from the `lang` column of train/MANIFEST.tsv: file names do not carry them
+    (`en/bible-kjv.txt.xz` is eng_Latn). Rows whose lang is not a language code (`mul (many
+    scripts)` for the mixed files) belong to no single language. A file on disk that the manifest
+    does not list is still found, by its `<code>.txt.xz` name or its en/ folder.
+    """
+    by_code: dict[str, list[Path]] = {}
+    listed: set[Path] = set()
+    manifest = root / "train" / "MANIFEST.tsv"
+    if manifest.is_file():
+        rows = manifest.read_text(encoding="utf-8").splitlines()
+        header = rows[0].split("\t") if rows else []
+        if "path" not in header or "lang" not in header:
+            raise ValueError(f"{manifest}: header needs 'path' and 'lang' columns, got {header}; "
+                             "restore MANIFEST.tsv from the shared corpora")
+        for lineno, row in enumerate(rows[1:], 2):
+            if not row.strip():
+                continue
+            rec = dict(zip(header, row.split("\t")))
+            if "lang" not in rec:
+                raise ValueError(f"{manifest}:{lineno}: fewer columns than the header; restore MANIFEST.tsv")
+            path = root / "train" / rec["path"]
+            listed.add(path)
+            if rec["path"].split("/")[0] in ("en", "multi") and _CODE_SHAPE.match(rec["lang"]):
+                by_code.setdefault(rec["lang"], []).append(path)
+    for path in training_files(root, ("en", "multi")):
+        if path in listed:
+            continue
+        stem = path.name.split(".")[0]
+        code = "eng_Latn" if path.parent.name == "en" else stem
+        if _CODE_SHAPE.match(code):
+            by_code.setdefault(code, []).append(path)
+    return dict(sorted(by_code.items()))
+
+
+def corpus_languages(root: Path, corpus: str) -> list[str]:
+    """The language codes one corpus holds (FLORES-200 codes are those of its devtest or dev files)."""
+    if corpus in ("flores200", "flores200-dev", "flores200-devtest"):
+        splits = ("dev", "devtest") if corpus == "flores200" else (corpus.split("-")[1],)
+        found = [{p.name.split(".")[0] for p in (root / "flores200" / s).glob(f"*.{s}")} for s in splits]
+        return sorted(set.intersection(*found))
+    if corpus == "udhr":
+        return list(udhr_languages(root))
+    if corpus == "train":
+        return list(training_languages(root))
+    raise ValueError(f"unknown corpus {corpus!r}; choose {', '.join(CORPORA)}")
 
 
 # ====================
@@ -371,13 +433,13 @@ def _language_table(root: Path) -> dict[str, Language]:
 
 
 def language_info(root: "Path | None", code: str) -> Language:
-    """Name and script of a code: from languages.tsv when listed, else the script subtag of the code."""
+    """Name and script of a code: from languages.tsv when listed, else LANGUAGE_NAMES and SCRIPT_NAMES."""
     if root is not None:
         lang = _language_table(root).get(code)
         if lang is not None:
             return lang
     script = code.rsplit("_", 1)[-1] if "_" in code else "?"
-    return Language(code, code, script, SCRIPT_NAMES.get(script, script))
+    return Language(code, LANGUAGE_NAMES.get(code, code), script, SCRIPT_NAMES.get(script, script))
 
 
 def udhr_languages(root: Path) -> dict[str, str]:
@@ -443,7 +505,7 @@ def load_texts(
                 if verify != "none":
                     verify_file(root, f"flores200/{split}/{path.name}", full=verify == "full")
                 sentences.extend(path.read_text(encoding="utf-8").splitlines())
-            out.append(LanguageText(table.get(code) or language_info(None, code), tuple(sentences), corpus))
+            out.append(LanguageText(table.get(code) or language_info(root, code), tuple(sentences), corpus))
         return out
     if corpus == "udhr":
         available = udhr_languages(root)
@@ -467,20 +529,22 @@ def load_texts(
     if corpus == "train":
         import lzma
 
-        files = {p.name.split(".")[0]: p for p in training_files(root, ("en", "multi")) if "_" in p.name.split(".")[0]}
-        codes = languages or sorted(files)
+        files = training_languages(root)
+        codes = languages or list(files)
         out = []
         for code in codes:
             if code not in files:
-                raise ValueError(f"no training-mix file for {code!r} under {root / 'train'}")
-            path = files[code]
-            if verify != "none":
-                verify_file(root, path.relative_to(root).as_posix(), full=verify == "full")
-            with lzma.open(path, "rt", encoding="utf-8") as f:
-                lines = tuple(line.rstrip("\n") for line in f if line.strip())
-            out.append(LanguageText(language_info(root, code), lines, corpus))
+                raise ValueError(f"no training-mix file for {code!r} under {root / 'train'} (its MANIFEST.tsv "
+                                 "lang column); `bpe corpora --languages train` lists the codes")
+            lines: list[str] = []
+            for path in files[code]:
+                if verify != "none":
+                    verify_file(root, path.relative_to(root).as_posix(), full=verify == "full")
+                with lzma.open(path, "rt", encoding="utf-8") as f:
+                    lines.extend(line.rstrip("\n") for line in f if line.strip())
+            out.append(LanguageText(language_info(root, code), tuple(lines), corpus))
         return out
-    raise ValueError(f"unknown corpus {corpus!r}; choose flores200-devtest, flores200-dev, flores200, udhr or train")
+    raise ValueError(f"unknown corpus {corpus!r}; choose {', '.join(CORPORA)}")
 
 
 # ISO 15924 names for scripts that appear in codes but may be missing from languages.tsv.
@@ -490,4 +554,22 @@ SCRIPT_NAMES = {
     "Hang": "Hangul", "Ethi": "Ethiopic", "Armn": "Armenian", "Geor": "Georgian", "Taml": "Tamil", "Telu": "Telugu",
     "Gujr": "Gujarati", "Cans": "Canadian Aboriginal", "Cher": "Cherokee", "Copt": "Coptic", "Syrc": "Syriac",
     "Olck": "Ol Chiki",
+}
+
+
+# English names of the codes the shared corpora use beyond FLORES-200's languages.tsv (the training
+# mix's Bible-only and rare-script languages), after ISO 639-3. SOURCES.md names some of them only
+# inside prose ("Achuar-NT→acu_Latn"), too loosely to parse, so they are kept here.
+LANGUAGE_NAMES = {
+    "acu_Latn": "Achuar-Shiwiar", "agr_Latn": "Aguaruna", "ake_Latn": "Akawaio", "amu_Latn": "Guerrero Amuzgo",
+    "ber_Latn": "Berber (Latin script)", "bsn_Latn": "Barasana-Eduria", "cak_Latn": "Kaqchikel",
+    "cha_Latn": "Chamorro", "chq_Latn": "Quiotepec Chinantec", "chr_Cher": "Cherokee", "cjp_Latn": "Cabécar",
+    "cni_Latn": "Asháninka", "cop_Copt": "Coptic", "djk_Latn": "Eastern Maroon Creole (Aukan)",
+    "dop_Latn": "Lukpa", "ekk_Latn": "Standard Estonian", "gbi_Latn": "Galela", "glv_Latn": "Manx",
+    "hbo_Hebr": "Ancient Hebrew", "jac_Latn": "Popti' (Jakalteko)", "jiv_Latn": "Shuar", "kbh_Latn": "Camsá",
+    "lzh_Hans": "Literary Chinese (Simplified)", "mam_Latn": "Mam", "nhg_Latn": "Tetelcingo Nahuatl",
+    "ojb_Cans": "Northwestern Ojibwa", "pot_Latn": "Potawatomi", "ppk_Latn": "Uma", "quc_Latn": "K'iche'",
+    "qvi_Latn": "Imbabura Highland Quichua", "rmn_Latn": "Balkan Romani", "shi_Latn": "Tachelhit",
+    "srp_Latn": "Serbian (Latin script)", "syc_Syrc": "Classical Syriac", "tmh_Latn": "Tamashek (Tuareg)",
+    "usp_Latn": "Uspanteco", "wal_Latn": "Wolaytta",
 }

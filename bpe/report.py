@@ -45,7 +45,11 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence], align: str =
 
 
 def summary_markdown(cmp: Comparison) -> str:
-    """The per-tokenizer summary as a Markdown table."""
+    """The per-tokenizer summary as a Markdown table (no premium columns without parallel text)."""
+    if not cmp.parallel:
+        rows = [[s["tokenizer"], s["languages"], _fmt(s["tokens"]), _fmt(s["mean_tokens_per_char"])]
+                for s in cmp.summary()]
+        return markdown_table(["tokenizer", "languages", "tokens", "mean tokens/char"], rows, "lrrr")
     rows = [[s["tokenizer"], s["languages"], _fmt(s["tokens"]), _fmt(s["mean_premium"]), _fmt(s["median_premium"]),
              f"{_fmt(s['max_premium'])} ({s['worst_language']})", _fmt(s["mean_tokens_per_char"])]
             for s in cmp.summary()]
@@ -58,19 +62,21 @@ def languages_markdown(cmp: Comparison) -> str:
     by = {(r["tokenizer"], r["language"]): r for r in cmp.rows}
     codes = list(dict.fromkeys(r["language"] for r in cmp.rows))
     first = cmp.tokenizers[0]
-    codes.sort(key=lambda c: (by[(first, c)]["premium"] or 0.0, c))
+    sort_by = "premium" if cmp.parallel else "tokens_per_char"
+    codes.sort(key=lambda c: (by[(first, c)][sort_by] or 0.0, c))
     header = ["language", "name", "script", "chars"]
+    per = 3 if cmp.parallel else 2
     for name in cmp.tokenizers:
-        header += [f"{name} tokens", f"{name} tok/char", f"{name} premium"]
+        header += [f"{name} tokens", f"{name} tok/char", f"{name} premium"][:per]
     rows = []
     for code in codes:
         base = by[(first, code)]
         line = [code, base["name"], base["script"], _fmt(base["chars"])]
         for name in cmp.tokenizers:
             r = by.get((name, code))
-            line += [_fmt(r["tokens"]), _fmt(r["tokens_per_char"]), _fmt(r["premium"], 2)] if r else ["", "", ""]
+            line += ([_fmt(r["tokens"]), _fmt(r["tokens_per_char"]), _fmt(r["premium"], 2)] if r else ["", "", ""])[:per]
         rows.append(line)
-    return markdown_table(header, rows, "lllr" + "rrr" * len(cmp.tokenizers))
+    return markdown_table(header, rows, "lllr" + "r" * per * len(cmp.tokenizers))
 
 
 def scripts_markdown(cmp: Comparison) -> str:
@@ -78,17 +84,19 @@ def scripts_markdown(cmp: Comparison) -> str:
     by = {(s["tokenizer"], s["script"]): s for s in cmp.scripts()}
     scripts = sorted({s["script"] for s in by.values()})
     header = ["script", "languages"]
+    # Without parallel text there is no premium: keep only the tokens-per-character column.
+    skip = 0 if cmp.parallel else 1
     for name in cmp.tokenizers:
-        header += [f"{name} premium", f"{name} tok/char"]
+        header += [f"{name} premium", f"{name} tok/char"][skip:]
     rows = []
     for script in scripts:
         any_row = next(by[(n, script)] for n in cmp.tokenizers if (n, script) in by)
         line = [script, any_row["languages"]]
         for name in cmp.tokenizers:
             s = by.get((name, script))
-            line += [_fmt(s["mean_premium"], 2), _fmt(s["mean_tokens_per_char"])] if s else ["", ""]
+            line += ([_fmt(s["mean_premium"], 2), _fmt(s["mean_tokens_per_char"])] if s else ["", ""])[skip:]
         rows.append(line)
-    return markdown_table(header, rows, "lr" + "rr" * len(cmp.tokenizers))
+    return markdown_table(header, rows, "lr" + "r" * (2 - skip) * len(cmp.tokenizers))
 
 
 def worst_markdown(cmp: Comparison, n: int = 10) -> str:
@@ -106,20 +114,32 @@ def worst_markdown(cmp: Comparison, n: int = 10) -> str:
     return markdown_table(header, rows, "r" + "l" * len(cmp.tokenizers))
 
 
+def premium_sentence(cmp: Comparison) -> str:
+    """What the premium column means here, or why there is none (non-parallel text)."""
+    if not cmp.parallel:
+        return "No premium: the languages of this corpus hold different texts, not translations (see Notes)."
+    return (f"Premium = tokens / tokens of `{cmp.reference}` on the same sentences (Petrov et al. 2023); "
+            "lower is cheaper.")
+
+
 def to_markdown(cmp: Comparison, command: str = "") -> str:
-    """The whole comparison as a Markdown document (summary, scripts, worst 10, every language)."""
+    """The whole comparison as a Markdown document (summary, scripts, worst 10, every language, notes)."""
     parts = [f"# Tokens per language: {', '.join(cmp.tokenizers)}", ""]
     parts.append(f"Corpus: `{cmp.corpus}`, {cmp.meta.get('languages', '?')} languages, "
-                 f"{_fmt(cmp.meta.get('sentences'))} sentences in all, encoded by each tokenizer. Premium = tokens / tokens of "
-                 f"`{cmp.reference}` on the same sentences (Petrov et al. 2023); lower is cheaper.")
+                 f"{_fmt(cmp.meta.get('sentences'))} sentences in all, encoded by each tokenizer. "
+                 + premium_sentence(cmp))
     if command:
         parts += ["", f"Produced by: `{command}`"]
     v = cmp.meta.get("versions", {})
     if v:
         parts += ["", "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if k != "platform")]
     parts += ["", "## Summary", "", summary_markdown(cmp), "", "## Per script (mean over languages)", "",
-              scripts_markdown(cmp), "", "## Worst 10 languages (premium)", "", worst_markdown(cmp), "",
-              "## Every language", "", languages_markdown(cmp), ""]
+              scripts_markdown(cmp), ""]
+    if cmp.parallel:
+        parts += ["## Worst 10 languages (premium)", "", worst_markdown(cmp), ""]
+    parts += ["## Every language", "", languages_markdown(cmp), ""]
+    if cmp.notes:
+        parts += ["## Notes", ""] + [f"- {note}" for note in cmp.notes] + [""]
     return "\n".join(parts)
 
 
@@ -146,7 +166,7 @@ def summary_csv(cmp: Comparison) -> str:
 def to_json(cmp: Comparison, command: str = "") -> str:
     """Everything: metadata with versions, rows, summaries and examples, as indented JSON."""
     doc = {"command": command, "corpus": cmp.corpus, "reference": cmp.reference, "tokenizers": cmp.tokenizers,
-           "meta": cmp.meta, "summary": cmp.summary(), "scripts": cmp.scripts(), "worst": cmp.worst(),
+           "parallel": cmp.parallel, "notes": cmp.notes, "meta": cmp.meta, "summary": cmp.summary(), "scripts": cmp.scripts(), "worst": cmp.worst(),
            "rows": cmp.rows, "examples": cmp.examples}
     return json.dumps(doc, indent=1, ensure_ascii=False) + "\n"
 
@@ -214,6 +234,13 @@ def heatmap_chart(cmp: Comparison) -> bytes:
     return _png(fig, plt)
 
 
+def standard_charts(cmp: Comparison) -> dict:
+    """Title -> PNG of the report's charts; no premium chart without parallel text (it would be all zeros)."""
+    charts = {"Premium per language": premium_chart(cmp)} if cmp.parallel else {}
+    charts["Tokens per character by script"] = heatmap_chart(cmp)
+    return charts
+
+
 def _png(fig, plt) -> bytes:
     buf = io.BytesIO()
     # Without the Software entry the PNG bytes depend only on the numbers, not on the matplotlib version.
@@ -270,17 +297,20 @@ def to_html(cmp: Comparison, charts: "Optional[dict]" = None, command: str = "")
     from .show import TOKEN_CSS, Span, html_tokens
 
     if charts is None:
-        charts = {"Premium per language": premium_chart(cmp), "Tokens per character by script": heatmap_chart(cmp)}
+        charts = standard_charts(cmp)
     title = f"Tokens per language: {', '.join(cmp.tokenizers)}"
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{html.escape(title)}</title><style>{REPORT_CSS}{TOKEN_CSS}</style></head><body>",
            f"<h1>{html.escape(title)}</h1>",
-           f'<p class="meta">Corpus <b>{html.escape(cmp.corpus)}</b>, {cmp.meta.get("languages", "?")} languages. '
-           f"Premium = tokens of a language / tokens of <b>{html.escape(cmp.reference)}</b> on the same sentences "
-           "(Petrov et al. 2023): 2.0 means the same content costs twice as many tokens as in English.</p>"]
+           f'<p class="meta">Corpus <b>{html.escape(cmp.corpus)}</b>, {cmp.meta.get("languages", "?")} languages. ' +
+           (f"Premium = tokens of a language / tokens of <b>{html.escape(cmp.reference)}</b> on the same sentences "
+            "(Petrov et al. 2023): 2.0 means the same content costs twice as many tokens as in English.</p>"
+            if cmp.parallel else f"{html.escape(premium_sentence(cmp))}</p>")]
     if command:
         out.append(f'<p class="meta">Command: <code>{html.escape(command)}</code></p>')
+    if cmp.notes:
+        out.append("<h2>Notes</h2><ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes) + "</ul>")
     out += ["<h2>Summary</h2>", _md_to_html_table(summary_markdown(cmp))]
     for name, png in charts.items():
         wide = ' class="chart-wide"' if "language" in name.lower() else ""
@@ -300,9 +330,10 @@ def to_html(cmp: Comparison, charts: "Optional[dict]" = None, command: str = "")
                 out.append(f'<div class="tok-row"><span class="tok-name">{html.escape(name)}<br>{count} tokens</span>'
                            f'<span class="tokens">{fragment}</span></div>')
             out.append("</div>")
-    out += ["<h2>Per script</h2>", _md_to_html_table(scripts_markdown(cmp)),
-            "<h2>Worst 10 languages</h2>", _md_to_html_table(worst_markdown(cmp)),
-            f"<details open><summary><b>Every language ({cmp.meta.get('languages', '?')})</b></summary>",
+    out += ["<h2>Per script</h2>", _md_to_html_table(scripts_markdown(cmp))]
+    if cmp.parallel:
+        out += ["<h2>Worst 10 languages</h2>", _md_to_html_table(worst_markdown(cmp))]
+    out += [f"<details open><summary><b>Every language ({cmp.meta.get('languages', '?')})</b></summary>",
             _md_to_html_table(languages_markdown(cmp), numeric_from=3), "</details>"]
     v = cmp.meta.get("versions", {})
     out.append('<p class="meta">Versions: ' + html.escape(", ".join(f"{k} {val}" for k, val in v.items())) + "</p>")
@@ -342,9 +373,10 @@ def write_report(cmp: Comparison, out_dir: "str | Path", formats: Sequence[str] 
         put(f"{stem}.json", to_json(cmp, command))
     charts = None
     if "png" in formats or "html" in formats:
-        charts = {"Premium per language": premium_chart(cmp), "Tokens per character by script": heatmap_chart(cmp)}
+        charts = standard_charts(cmp)
     if "png" in formats:
-        put(f"{stem}_premium.png", charts["Premium per language"])
+        if "Premium per language" in charts:
+            put(f"{stem}_premium.png", charts["Premium per language"])
         put(f"{stem}_scripts.png", charts["Tokens per character by script"])
     if "html" in formats:
         put(f"{stem}.html", to_html(cmp, charts, command))

@@ -129,12 +129,16 @@ def test_help_reads_well(capsys):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["encode", "decode", "count", "train", "info"])
+@pytest.mark.parametrize("command", ["encode", "decode", "count", "train", "info", "encodings", "demo", "compare",
+                                     "show", "corpora", "cost", "route"])
 def test_command_help_shows_examples(command, capsys):
     with pytest.raises(SystemExit):
         cli.main([command, "--help"])
     out = capsys.readouterr().out
     assert "examples:" in out and (f"  bpe {command} " in out or f"| bpe {command}" in out)
+    # A one-sentence description between the usage line and the options.
+    description = out.split("\n\n")[1]
+    assert description[0].isupper() and description.rstrip().endswith(".") and "usage:" not in description
 
 
 def test_train_from_stdin_and_suffixless_out(tmp_path, capsys, monkeypatch):

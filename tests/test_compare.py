@@ -1,7 +1,9 @@
 """bpe.compare on the tiny hand-made corpus: counts, ratios, premiums, summaries, train-and-compare, CLI."""
 from __future__ import annotations
 
+import hashlib
 import json
+import lzma
 
 import pytest
 
@@ -131,3 +133,106 @@ def test_premium_matches_metrics_function(tiny):
     result = compare.compare([byte_tokenizer()], _texts(tiny), progress=False, examples=None)
     rows = {r["language"]: r for r in result.rows}
     assert rows["amh_Ethi"]["premium"] == metrics.premium(rows["amh_Ethi"]["tokens"], rows["eng_Latn"]["tokens"])
+
+
+# ====================
+# Default languages a corpus lacks; premium only on parallel text
+# ====================
+
+
+def _add_udhr_and_training_mix(root):
+    """UDHR blocks for English and Amharic only, and a training mix whose English file is named by its manifest."""
+    multi = root / "train" / "multi"
+    en = root / "train" / "en"
+    multi.mkdir(parents=True)
+    en.mkdir()
+    udhr = "===== UDHR English [eng_Latn] =====\nab ab\n===== UDHR Amharic [amh_Ethi] =====\nሰላም\n"
+    files = {"multi/udhr-mul.txt.xz": (udhr, "mul (many scripts)"), "en/books.txt.xz": ("ab ab\nabc\n", "eng_Latn"),
+             "multi/amh_Ethi.txt.xz": ("ሰላም ሰ\n", "amh_Ethi")}
+    rows = ["path\tcompressed_bytes\tuncompressed_bytes\tsha256_of_uncompressed\tlines\tpart\tlang"]
+    for rel, (text, lang) in files.items():
+        raw = text.encode("utf-8")
+        (root / "train" / rel).write_bytes(lzma.compress(raw))
+        size = (root / "train" / rel).stat().st_size
+        rows.append(f"{rel}\t{size}\t{len(raw)}\t{hashlib.sha256(raw).hexdigest()}\t1\t{rel.split('/')[0]}\t{lang}")
+    (root / "train" / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def saved_ab(tmp_path):
+    path = tmp_path / "ab.tiktoken"
+    ab_tokenizer(name="ab").save(path)
+    return str(path)
+
+
+def test_cli_default_languages_keep_those_the_corpus_has(tiny, saved_ab, tmp_path, capsys, monkeypatch):
+    _add_udhr_and_training_mix(tiny)
+    # The pinned manifest describes the real corpora; judge the tiny files by their own MANIFEST.tsv.
+    monkeypatch.setattr(corpora, "MANIFEST_PATH", tmp_path / "no-manifest.tsv")
+    out = tmp_path / "udhr"
+    assert cli.main(["compare", "--corpora", str(tiny), "--corpus", "udhr", "-t", saved_ab, "--out", str(out),
+                     "--format", "json", "--verify", "none", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "lacks 13 of the 15 languages" in captured.err and "fra_Latn" in captured.err
+    doc = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert [r["language"] for r in doc["rows"]] == ["eng_Latn", "amh_Ethi"]
+    assert doc["notes"][0].startswith("--corpus udhr lacks 13 of the 15") and "## Notes" in captured.out
+    assert [r["premium"] for r in doc["rows"]] == [1.0, 9 / 3]  # UDHR is parallel: "ab ab" 3 tokens, "ሰላም" 9 bytes
+    assert cli.main(["compare", "--corpora", str(tiny), "--corpus", "train", "-t", saved_ab, "--verify", "full",
+                     "-q"]) == 0
+    assert "| eng_Latn | English |" in capsys.readouterr().out
+
+
+def test_cli_named_language_missing_from_the_corpus_is_still_an_error(tiny, saved_ab):
+    _add_udhr_and_training_mix(tiny)
+    with pytest.raises(SystemExit, match="no UDHR text for 'fra_Latn'"):
+        cli.main(["compare", "--corpora", str(tiny), "--corpus", "udhr", "--languages", "fra_Latn,amh_Ethi",
+                  "-t", saved_ab, "--verify", "none", "-q"])
+    with pytest.raises(SystemExit, match="no UDHR text for 'deu_Latn'"):
+        cli.main(["compare", "--corpora", str(tiny), "--corpus", "udhr", "--reference", "deu_Latn",
+                  "-t", saved_ab, "--verify", "none", "-q"])
+
+
+def test_no_premium_on_the_training_mix(tiny, saved_ab, tmp_path, capsys):
+    _add_udhr_and_training_mix(tiny)
+    out = tmp_path / "train"
+    assert cli.main(["compare", "--corpora", str(tiny), "--corpus", "train", "--reference", "eng_Latn",
+                     "-t", saved_ab, "--out", str(out), "--format", "md,json,csv", "--verify", "none", "-q"]) == 0
+    captured = capsys.readouterr()
+    assert "--reference eng_Latn ignored: train is not parallel text" in captured.err
+    doc = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert doc["parallel"] is False and {r["premium"] for r in doc["rows"]} == {None}
+    assert doc["summary"][0]["mean_premium"] is None and doc["worst"] == []
+    assert any("not parallel text" in n for n in doc["notes"])
+    md = (out / "comparison.md").read_text(encoding="utf-8")
+    assert "same sentences" not in md and "premium" not in md.split("## Notes")[0].replace("No premium", "")
+    assert "| amh_Ethi | Amharic | Ethiopic | 5 | 13 | 2.600 |" in md  # "ሰላም ሰ": 5 chars, 13 byte tokens
+
+
+def test_compare_api_premium_only_on_parallel_text(tiny):
+    texts = [corpora.LanguageText(t.language, t.sentences, "train") for t in _texts(tiny)]
+    result = compare.compare([byte_tokenizer()], texts, progress=False, examples=None)
+    assert result.parallel is False and all(r["premium"] is None for r in result.rows)
+    assert "not parallel text" in result.notes[0]
+    forced = compare.compare([byte_tokenizer()], texts, progress=False, examples=None, parallel=True)
+    assert {r["language"]: r["premium"] for r in forced.rows}["amh_Ethi"] == 12 / 8
+    assert forced.notes == []
+
+
+def test_parallel_without_reference_says_why_premium_is_empty(tiny):
+    result = compare.compare([byte_tokenizer()], _texts(tiny, ["fra_Latn"]), progress=False, examples=None)
+    assert result.parallel is True and "eng_Latn is not among the languages" in result.notes[0]
+
+
+def test_report_without_parallel_text_has_no_premium_chart_or_claim(tiny, tmp_path):
+    pytest.importorskip("matplotlib")
+    from bpe import report
+
+    texts = [corpora.LanguageText(t.language, t.sentences, "train") for t in _texts(tiny)]
+    result = compare.compare([byte_tokenizer()], texts, progress=False, examples=None)
+    written = sorted(p.name for p in report.write_report(result, tmp_path, ["png", "html"]))
+    assert written == ["comparison.html", "comparison_scripts.png"]
+    page = (tmp_path / "comparison.html").read_text(encoding="utf-8")
+    assert "same sentences" not in page and "Worst 10" not in page and "not parallel text" in page
+    assert page.count('src="data:image/png;base64,') == 1

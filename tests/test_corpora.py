@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import lzma
+import re
 
 import pytest
 
@@ -30,9 +31,10 @@ def tiny(tmp_path, monkeypatch):
            "===== UDHR Amharic [amh_Ethi] =====\nየሰው ልጆች ሁሉ\n"
     (multi / "udhr-mul.txt.xz").write_bytes(lzma.compress(udhr.encode("utf-8")))
     rows = ["path\tcompressed_bytes\tuncompressed_bytes\tsha256_of_uncompressed\tlines\tpart\tlang"]
-    for name, raw in (("amh_Ethi.txt.xz", text), ("udhr-mul.txt.xz", udhr.encode("utf-8"))):
+    for name, raw, lang in (("amh_Ethi.txt.xz", text, "amh_Ethi"),
+                            ("udhr-mul.txt.xz", udhr.encode("utf-8"), "mul (many scripts)")):
         size = (multi / name).stat().st_size
-        rows.append(f"multi/{name}\t{size}\t{len(raw)}\t{hashlib.sha256(raw).hexdigest()}\t2\tmulti\tx")
+        rows.append(f"multi/{name}\t{size}\t{len(raw)}\t{hashlib.sha256(raw).hexdigest()}\t2\tmulti\t{lang}")
     (root / "train" / "MANIFEST.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     # The pinned manifest describes the real FLORES-200; point it away so the tiny files are judged
     # by their own checksum files.
@@ -139,6 +141,60 @@ def test_load_udhr_and_training_mix(tiny):
         corpora.load_texts(tiny, None, "wikipedia")
 
 
+def _add_english_prose(root, lines=("First English line.", "Second one.")):
+    """An en/ file whose name carries no language code: only MANIFEST.tsv says it is eng_Latn."""
+    raw = ("\n".join(lines) + "\n").encode("utf-8")
+    (root / "train" / "en").mkdir(exist_ok=True)
+    path = root / "train" / "en" / "prose-books.txt.xz"
+    path.write_bytes(lzma.compress(raw))
+    with (root / "train" / "MANIFEST.tsv").open("a", encoding="utf-8") as f:
+        f.write(f"en/prose-books.txt.xz\t{path.stat().st_size}\t{len(raw)}\t{hashlib.sha256(raw).hexdigest()}"
+                f"\t{len(lines)}\ten\teng_Latn\n")
+    corpora._MANIFEST_CACHE.pop(root, None)
+    return path
+
+
+def test_training_mix_codes_come_from_the_manifest_lang_column(tiny, capsys):
+    prose = _add_english_prose(tiny)
+    langs = corpora.training_languages(tiny)
+    assert langs == {"amh_Ethi": [tiny / "train" / "multi" / "amh_Ethi.txt.xz"], "eng_Latn": [prose]}
+    eng = corpora.load_texts(tiny, ["eng_Latn"], "train", verify="full")[0]
+    assert eng.sentences == ("First English line.", "Second one.") and eng.language.name == "English"
+    assert corpora.corpus_languages(tiny, "train") == ["amh_Ethi", "eng_Latn"]  # not the mixed udhr-mul
+    assert {c.name: c.languages for c in corpora.list_corpora(tiny)}["train"] == 2
+    assert cli.main(["corpora", "--corpora", str(tiny), "--languages", "train"]) == 0
+    assert "eng_Latn   Latn  English" in capsys.readouterr().out
+
+
+def test_training_mix_file_missing_from_the_manifest_is_still_found(tiny):
+    extra = tiny / "train" / "multi" / "chr_Cher.txt.xz"
+    extra.write_bytes(lzma.compress("ᏣᎳᎩ\n".encode("utf-8")))
+    assert corpora.training_languages(tiny)["chr_Cher"] == [extra]
+    assert corpora.load_texts(tiny, ["chr_Cher"], "train")[0].sentences == ("ᏣᎳᎩ",)
+
+
+def test_training_mix_manifest_without_lang_column_is_an_error(tiny):
+    (tiny / "train" / "MANIFEST.tsv").write_text("path\tbytes\nmulti/amh_Ethi.txt.xz\t1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"MANIFEST.tsv: header needs 'path' and 'lang'"):
+        corpora.training_languages(tiny)
+
+
+def test_corpus_languages_and_parallel(tiny):
+    assert corpora.corpus_languages(tiny, "flores200-devtest") == sorted(SENTENCES)
+    assert corpora.corpus_languages(tiny, "udhr") == ["eng_Latn", "amh_Ethi"]
+    assert corpora.is_parallel("udhr") and corpora.is_parallel("flores200") and not corpora.is_parallel("train")
+    with pytest.raises(ValueError, match="unknown corpus 'wiki'"):
+        corpora.corpus_languages(tiny, "wiki")
+
+
+def test_codes_outside_languages_tsv_have_names():
+    for code, name, script in (("chr_Cher", "Cherokee", "Cherokee"), ("acu_Latn", "Achuar-Shiwiar", "Latin"),
+                               ("cop_Copt", "Coptic", "Coptic"), ("srp_Latn", "Serbian (Latin script)", "Latin")):
+        lang = corpora.language_info(None, code)
+        assert (lang.name, lang.script) == (name, script)
+    assert corpora.language_info(None, "zzz_Latn").name == "zzz_Latn"  # unknown: the code, not a guess
+
+
 def test_cli_corpora(tiny, capsys):
     assert cli.main(["corpora", "--corpora", str(tiny), "--verify", "--full"]) == 0
     out = capsys.readouterr().out
@@ -170,3 +226,21 @@ def test_petrov_published_counts(corpora_root, backend):
     tok = vendor("cl100k_base", backend)
     assert tok.count(corpora.petrov_text(corpora_root, "eng_Latn")) == 52_835
     assert tok.count(corpora.petrov_text(corpora_root, "amh_Ethi")) == 405_644
+
+
+def test_every_shared_corpus_code_has_a_name(corpora_root):
+    flores = {p.name.split(".")[0] for p in (corpora_root / "flores200" / "devtest").glob("*.devtest")}
+    for line in (corpora_root / "flores200" / "SHA256SUMS").read_text(encoding="utf-8").splitlines():
+        name = line.split()[-1].lstrip("*")
+        if name.startswith(("dev/", "devtest/")):
+            flores.add(name.split("/")[-1].split(".")[0])
+    rows = (corpora_root / "train" / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()
+    col = rows[0].split("\t").index("lang")
+    train = {r.split("\t")[col] for r in rows[1:] if r.strip()}
+    train = {c for c in train if re.fullmatch(r"[a-z]{3}_[A-Z][a-z]{3}", c)}  # not "c", "python", "mul (...)"
+    assert len(flores) >= 204 and len(train) >= 92
+    nameless = [c for c in sorted(flores | train) if corpora.language_info(corpora_root, c).name == c]
+    assert nameless == []
+    found = set(corpora.training_languages(corpora_root))
+    assert train <= found  # found also holds files on disk that the manifest does not list
+    assert [c for c in sorted(found) if corpora.language_info(corpora_root, c).name == c] == []
