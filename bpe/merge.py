@@ -115,7 +115,7 @@ class BytePairCore:
     ) -> None:
         self.ranks = dict(mergeable_ranks)
         self.pat_str = pat_str
-        self._finditer = compile_pattern(pat_str).finditer
+        self._findall = compile_pattern(pat_str).findall  # strings, no match objects: the cheaper call
         self.decoder: dict[int, bytes] = {rank: token for token, rank in self.ranks.items()}
         for text, rank in special_tokens.items():
             self.decoder[rank] = text.encode("utf-8")
@@ -139,14 +139,14 @@ class BytePairCore:
         """Encode text with no special-token handling."""
         out: list[int] = []
         encode_piece = self.encode_piece
-        for match in self._finditer(text):
-            out.extend(encode_piece(match.group()))
+        for piece in self._findall(text):
+            out.extend(encode_piece(piece))
         return out
 
     def count_ordinary(self, text: str) -> int:
         """Number of tokens `encode_ordinary(text)` would return, without building the list."""
         encode_piece = self.encode_piece
-        return sum(len(encode_piece(m.group())) for m in self._finditer(text))
+        return sum(len(encode_piece(piece)) for piece in self._findall(text))
 
     def decode_bytes(self, tokens: Sequence[int]) -> bytes:
         """Concatenate the bytes of the tokens; an unknown id raises KeyError."""
