@@ -93,7 +93,7 @@ def run_demo(
     docs = training_corpus(root, max_chars, out)
     start = time.perf_counter()
     trained = Tokenizer.train(docs, vocab_size, progress=progress, name=f"trained-{vocab_size}")
-    print(f"Trained {trained.name}: {trained.n_vocab} tokens in {time.perf_counter() - start:.1f} s "
+    print(f"Trained {trained.name}: {trained.n_vocab} tokens in {time.perf_counter() - start:.2f} s "
           f"(backend: {trained.backend}).", file=out)
     tokenizers = [trained]
     for name in ("cl100k_base", "o200k_base"):
