@@ -25,7 +25,9 @@ class OptionalBuildExt(build_ext):
 
 def extensions() -> list:
     """The Cython modules of bpe._fast, or none when BPE_NO_EXTENSIONS is set or Cython is missing."""
-    if os.environ.get("BPE_NO_EXTENSIONS") or sys.implementation.name != "cpython":
+    # The same rule as bpe._backend.env_flag: "0", "false", "no", "off" and "" leave the switch off.
+    no_extensions = os.environ.get("BPE_NO_EXTENSIONS", "").strip().lower() not in ("", "0", "false", "no", "off")
+    if no_extensions or sys.implementation.name != "cpython":
         return []
     fast_dir = os.path.join("bpe", "_fast")
     # bpe/_fast may be absent (a checkout without the native sources): then build pure Python.
@@ -52,7 +54,11 @@ def extensions() -> list:
         )
         for p in pyx
     ]
-    return cythonize(exts, compiler_directives={"language_level": "3", "embedsignature": True})
+    try:
+        return cythonize(exts, compiler_directives={"language_level": "3", "embedsignature": True})
+    except Exception as exc:  # noqa: BLE001 - a .pyx that does not translate must not break the install
+        warnings.warn(f"bpe: Cython could not translate bpe/_fast ({exc}); building without the native fast path")
+        return []
 
 
 setup(ext_modules=extensions(), cmdclass={"build_ext": OptionalBuildExt})

@@ -14,7 +14,12 @@ from . import train as _reference_train
 BACKEND: str
 _FAST_IMPORT_ERROR: "ImportError | None" = None
 
-if os.environ.get("BPE_NO_EXTENSIONS"):
+def env_flag(name: str) -> bool:
+    """Whether an environment switch is on: set to anything but "", "0", "false", "no" or "off"."""
+    return os.environ.get(name, "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
+if env_flag("BPE_NO_EXTENSIONS"):
     BACKEND = "reference"
 else:
     try:
@@ -22,10 +27,20 @@ else:
     except ImportError as exc:
         _FAST_IMPORT_ERROR = exc
         BACKEND = "reference"
+        if not env_flag("BPE_REQUIRE_FAST"):  # (that case raises below instead)
+            import warnings
+
+            # A silent fallback would leave a user wondering why encoding is 30x slower than promised.
+            warnings.warn(
+                f"bpe: the native extension bpe._fast did not import ({exc}); using the pure-Python reference "
+                "(same ids, much slower). Reinstall with a C++ compiler and Cython (`pip install -e .`), "
+                "or set BPE_NO_EXTENSIONS=1 to choose the reference and silence this warning.",
+                RuntimeWarning, stacklevel=2,
+            )
     else:
         BACKEND = "fast"
 
-if BACKEND == "reference" and os.environ.get("BPE_REQUIRE_FAST") and not os.environ.get("BPE_NO_EXTENSIONS"):
+if BACKEND == "reference" and env_flag("BPE_REQUIRE_FAST") and not env_flag("BPE_NO_EXTENSIONS"):
     raise ImportError(
         f"BPE_REQUIRE_FAST is set but the native extension bpe._fast did not import ({_FAST_IMPORT_ERROR}); "
         "rebuild with `pip install -e .` (needs Cython and a C++ compiler)"

@@ -17,7 +17,7 @@ from typing import IO, Iterable, Iterator, Union
 
 import regex
 
-from .pretokenize import compile_pattern
+from .pretokenize import piece_finder
 
 Corpus = Union[str, "os.PathLike[str]", Iterable[Union[str, "os.PathLike[str]"]]]
 
@@ -127,7 +127,7 @@ def count_chunks(documents: Iterable[str], pat_str: str, progress: bool = False)
     Example: count_chunks(["a a a"], CL100K) == Counter({b" a": 2, b"a": 1})
     """
     counts: Counter = Counter()
-    findall = compile_pattern(pat_str).findall
+    findall = piece_finder(pat_str)
     bar = _progress_bar(progress, "counting", unit="char", unit_scale=True)
     try:
         for doc in documents:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 from typing import Mapping, Sequence
 
-from .pretokenize import compile_pattern
+from .pretokenize import piece_finder
 
 # Pieces up to this many bytes use the linear scan (fast for the short pieces that make up almost
 # all text); longer ones use the heap so that a million-byte piece stays O(n log n).
@@ -115,7 +115,7 @@ class BytePairCore:
     ) -> None:
         self.ranks = dict(mergeable_ranks)
         self.pat_str = pat_str
-        self._findall = compile_pattern(pat_str).findall  # strings, no match objects: the cheaper call
+        self._findall = piece_finder(pat_str)  # strings, no match objects: the cheaper call
         self.decoder: dict[int, bytes] = {rank: token for token, rank in self.ranks.items()}
         for text, rank in special_tokens.items():
             self.decoder[rank] = text.encode("utf-8")

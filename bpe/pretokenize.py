@@ -6,7 +6,7 @@ tokenizer's behaviour. The named patterns are byte-for-byte the ones tiktoken sh
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import regex
 
@@ -55,12 +55,27 @@ def compile_pattern(pat_str: str) -> "regex.Pattern[str]":
         ) from None
 
 
+@lru_cache(maxsize=64)
+def piece_finder(pat_str: str) -> "Callable[[str], list[str]]":
+    r"""A function returning the whole matches of pat_str in a text, as tiktoken takes them.
+
+    `findall` is the fast way, but with a capturing group it returns the group, not the match, so
+    patterns with groups take `finditer` instead.
+    Example: piece_finder(r"(\w+)|\s")("hi you") == ["hi", " ", "you"]
+    """
+    compiled = compile_pattern(pat_str)
+    if compiled.groups == 0:
+        return compiled.findall
+    finditer = compiled.finditer
+    return lambda text: [m.group() for m in finditer(text)]
+
+
 def split(text: str, pat_str: str) -> list[str]:
     """Split text into the pieces BPE works on.
 
     Example: split("Hello world!", CL100K) == ["Hello", " world", "!"]
     """
-    return compile_pattern(pat_str).findall(text)
+    return piece_finder(pat_str)(text)
 
 
 @lru_cache(maxsize=64)

@@ -14,6 +14,7 @@ Tie-break, the one rule that makes results reproducible: **highest count, then t
 from __future__ import annotations
 
 import heapq
+import operator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Mapping
 
@@ -73,6 +74,17 @@ def _merge_word(word: list[int], a: int, b: int, new_id: int, weight: int, pair_
     return out
 
 
+def _checked_count(chunk: bytes, n: object) -> int:
+    """The count as an int, or ValueError naming the chunk (a float or string count is a caller's bug)."""
+    try:
+        value = operator.index(n)  # ints and integer types such as numpy's; not 2.5, not "3"
+    except TypeError:
+        raise ValueError(f"count of chunk {chunk!r:.40} must be an integer, got {type(n).__name__} {n!r:.20}") from None
+    if value < 0:
+        raise ValueError(f"count of chunk {chunk!r:.40} is negative ({value}); counts must be >= 0")
+    return value
+
+
 def train_from_counts(
     counts: Mapping[bytes, int],
     num_merges: int,
@@ -100,11 +112,10 @@ def train_from_counts(
                 f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
                 "encode str chunks with .encode('utf-8')"
             )
-        if n < 0:
-            raise ValueError(f"count of chunk {chunk!r:.40} is negative ({n}); counts must be >= 0")
+        n = _checked_count(chunk, n)
         if n > 0 and len(chunk) >= 2:
             words.append(list(chunk))
-            weights.append(int(n))
+            weights.append(n)
 
     pair_counts: dict[tuple[int, int], int] = {}
     where: dict[tuple[int, int], set[int]] = {}

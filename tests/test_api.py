@@ -5,8 +5,11 @@ import inspect
 import subprocess
 import sys
 
+import pytest
+
 import bpe
 from bpe import _backend
+from conftest import require_backend
 
 
 def test_all_resolves():
@@ -51,6 +54,28 @@ def test_no_extensions_env_forces_reference():
     env = {"BPE_NO_EXTENSIONS": "1", "PATH": ""}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
     assert out.strip() == "reference"
+
+
+@pytest.mark.parametrize("value, expected", [("0", "fast"), ("false", "fast"), ("", "fast"), ("yes", "reference")])
+def test_no_extensions_switch_values(value, expected):
+    require_backend("fast")
+    code = "import bpe; print(bpe.BACKEND)"
+    env = {"BPE_NO_EXTENSIONS": value, "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == expected
+
+
+def test_missing_extension_falls_back_with_a_warning():
+    # A broken or unbuilt bpe._fast must not fail the import, nor leave the user guessing why it is slow.
+    code = "import sys; sys.modules['bpe._fast.core'] = None; import bpe; print(bpe.BACKEND)"
+    run = subprocess.run([sys.executable, "-W", "always", "-c", code], capture_output=True, text=True,
+                         env={"PATH": ""}, check=True)
+    assert run.stdout.strip() == "reference"
+    assert "RuntimeWarning: bpe: the native extension bpe._fast did not import" in run.stderr
+    assert "BPE_NO_EXTENSIONS=1" in run.stderr
+    strict = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={"PATH": "", "BPE_REQUIRE_FAST": "1"})
+    assert strict.returncode != 0 and "BPE_REQUIRE_FAST is set" in strict.stderr
 
 
 def test_public_functions_documented():

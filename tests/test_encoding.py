@@ -5,6 +5,7 @@ import pickle
 import random
 
 import pytest
+import regex
 from hypothesis import given, strategies as st
 
 import bpe
@@ -256,3 +257,34 @@ def test_pickle_roundtrip(backend):
     clone = pickle.loads(pickle.dumps(tok))
     sample = "".join(random.Random(0).choice("ab cd\n12") for _ in range(200))
     assert clone.encode(sample) == tok.encode(sample)
+
+
+def test_special_token_ids_beyond_the_id_cache(backend):
+    # Ids >= 2**24 take the native core's uncached path; a wrong reference count there crashed.
+    base = vendor("cl100k_base", backend)
+    tok = bpe.Tokenizer("big", pat_str=base.pat_str, mergeable_ranks=base._mergeable_ranks,
+                        special_tokens={"<|big|>": 2**24}, backend=backend)
+    for _ in range(3):
+        assert tok.encode_ordinary("hello world") == [15339, 1917]
+        assert tok.encode("<|big|> goodbye moon", allowed_special="all") == [2**24] + base.encode(" goodbye moon")
+    assert tok.encode_ordinary_batch(["hello world"] * 4, num_threads=2) == [[15339, 1917]] * 4
+    assert tok.decode([2**24]) == "<|big|>"
+
+
+@pytest.mark.parametrize("pattern", [r"(\w+)|\s", r"(\w)+|\s+|[^\w\s]", r"(?P<word>\w+)|(\s)"])
+def test_capturing_groups_split_on_the_whole_match(pattern, backend):
+    # tiktoken encodes whole matches; `findall` alone would return the groups and drop text.
+    tiktoken = pytest.importorskip("tiktoken")
+    base = vendor("cl100k_base", backend)
+    tok = bpe.Tokenizer("groups", pat_str=pattern, mergeable_ranks=base._mergeable_ranks, special_tokens={},
+                        backend=backend)
+    ref = tiktoken.Encoding("groups", pat_str=pattern, mergeable_ranks=base._mergeable_ranks, special_tokens={})
+    for text in ("hello world", "a, b;  c\n", "naïve café 123"):
+        assert tok.encode_ordinary(text) == ref.encode_ordinary(text)
+        assert tok.count(text) == tok.count_until(text, 1000) == len(ref.encode_ordinary(text))
+        # Like tiktoken, text no branch matches (the comma of r"(\w+)|\s") is skipped; the rest is kept.
+        assert tok.decode(tok.encode_ordinary(text)) == "".join(m.group() for m in regex.finditer(pattern, text))
+    trained = bpe.Tokenizer.train(["hello world, hello words"] * 3, 260, pat_str=pattern, progress=False,
+                                  backend=backend)
+    assert trained.decode(trained.encode("hello world")) == "hello world"
+    assert trained.encode("hello")[0] >= 256  # whole words were counted, so "hello" has merges

@@ -236,6 +236,9 @@ def test_progress_bar_runs(trainer, capsys):
         (dict(max_token_length=1), "max_token_length"),
         (dict(counts={"ab": 1}), "bytes"),
         (dict(counts={b"ab": -2}), "negative"),
+        (dict(counts={b"ab": 2.5}), "must be an integer, got float"),
+        (dict(counts={b"ab": "3"}), "must be an integer, got str"),
+        (dict(counts={b"ab": None}), "must be an integer, got NoneType"),
     ],
 )
 def test_bad_arguments(trainer, kwargs, match):
@@ -251,6 +254,16 @@ def test_fast_rejects_counts_beyond_64_bits():
         pytest.skip("bpe._fast.train not built")
     with pytest.raises(ValueError, match="64-bit"):
         fast_train.train_from_counts({b"ab": 2**63}, 1)
+    # Each count fits, but a pair's total would not: refused, not wrapped into wrong merges.
+    for counts in ({b"aaaa": 2**62}, {b"ab": 2**63 - 1, b"xab": 1}):
+        with pytest.raises(ValueError, match="more than 2\\*\\*63 - 1 pair occurrences"):
+            fast_train.train_from_counts(counts, 2)
+    assert reference_train.train_from_counts({b"aaaa": 2**62}, 2).merges == [(97, 97), (256, 256)]
+
+
+def test_integer_like_counts_are_accepted(trainer):
+    np = pytest.importorskip("numpy")
+    assert trainer.train_from_counts({b"ab": np.int64(3), b"cd": True}, 2).merges == [(97, 98), (99, 100)]
 
 
 @pytest.mark.parametrize(

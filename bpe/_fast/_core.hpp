@@ -136,6 +136,7 @@ class Core {
         }
     };
     static const size_t MEMO_MAX_PIECE = 64;
+    static const size_t MEMO_MIN_TEXT = 4096;  // bytes; below this no memo (see scan)
 
     template <class Emit>
     bool scan(Pattern pat, const uint8_t* s, size_t n, Emit& emit, EncodeError* err) const {
@@ -160,6 +161,16 @@ class Core {
             rank_t whole = table.find_hashed(p, len, w, h);
             if (whole != NO_RANK) {
                 emit(whole);
+                i = e;
+                continue;
+            }
+            if (n < MEMO_MIN_TEXT) {
+                // A short text (a chat message, one line of a batch) rarely repeats a piece, and
+                // setting up the memo would cost more than the merge it might save.
+                if (!merge_small(p, len, find, emit, &err->off, &err->len)) {
+                    err->off += i;
+                    return false;
+                }
                 i = e;
                 continue;
             }

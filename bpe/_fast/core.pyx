@@ -18,14 +18,14 @@ from libcpp.vector cimport vector
 from ._types cimport (Core, EncodeError, NO_RANK, PAT_CL100K, PAT_CUSTOM, PAT_O200K, PAT_QWEN, PAT_QWEN3_5,
                       PAT_R50K, PAT_TEKKEN, Pattern, rank_t, split_text)
 
-from bpe.pretokenize import CL100K, O200K, R50K, compile_pattern
+from bpe.pretokenize import CL100K, O200K, R50K, piece_finder
 
 __all__ = ["BytePairCore", "byte_pair_encode", "split"]
 
 
 cdef extern from "Python.h":
     ctypedef struct PyObject
-    PyObject* _list_get "PyList_GET_ITEM" (object lst, Py_ssize_t i)
+    PyObject* _tuple_get "PyTuple_GET_ITEM" (object tup, Py_ssize_t i)
     void _list_set "PyList_SET_ITEM" (object lst, Py_ssize_t i, PyObject* item)
     void _incref "Py_INCREF" (PyObject* obj)
     # Raises UnicodeEncodeError on lone surrogates, which is what the Tokenizer's retry expects.
@@ -108,7 +108,7 @@ def split(str text, str pat_str) -> list:
     """
     cdef Pattern pattern = _BUILTIN_PATTERNS.get(pat_str, PAT_CUSTOM)
     if pattern == PAT_CUSTOM:
-        return compile_pattern(pat_str).findall(text)
+        return piece_finder(pat_str)(text)
     cdef Py_ssize_t n
     cdef const char* s = PyUnicode_AsUTF8AndSize(text, &n)
     cdef vector[size_t] ends
@@ -137,6 +137,11 @@ def byte_pair_encode(bytes piece, ranks) -> list:
     return [r for r in out]
 
 
+# Releasing and retaking the GIL costs about as much as encoding a short line; below this many
+# bytes other Python threads would gain nothing from the release (encode_batch releases it anyway).
+cdef Py_ssize_t NOGIL_MIN_BYTES = 2048
+
+
 cdef class BytePairCore:
     """Ordinary-text encoder and decoder for one vocabulary and split pattern (native twin)."""
 
@@ -147,14 +152,16 @@ cdef class BytePairCore:
     cdef object _findall
     cdef dict _specials
     cdef dict _decoder
-    cdef list _ints  # the int object of every id, so building a result list allocates nothing
+    # The int object of every id, so building a result list allocates nothing. A tuple, not a list:
+    # the garbage collector untracks a tuple of ints, so full collections stop walking 200,000 items.
+    cdef tuple _ints
 
     def __init__(self, mergeable_ranks, special_tokens, str pat_str):
         self.ranks = dict(mergeable_ranks)
         self.pat_str = pat_str
         self._specials = dict(special_tokens)
         self.pattern = _BUILTIN_PATTERNS.get(pat_str, PAT_CUSTOM)
-        self._findall = compile_pattern(pat_str).findall
+        self._findall = piece_finder(pat_str)
         self._decoder = None
         self.core.reserve(len(self.ranks))
         cdef bytes token
@@ -170,7 +177,7 @@ cdef class BytePairCore:
                                     _checked_rank(rank))
             if rank > top:
                 top = rank
-        self._ints = list(range(top + 1)) if top < (1 << 24) else None
+        self._ints = tuple(range(top + 1)) if top < (1 << 24) else None
 
     def __reduce__(self):
         return (BytePairCore, (self.ranks, self._specials, self.pat_str))
@@ -243,8 +250,11 @@ cdef class BytePairCore:
             self._encode(text, &out)
             return out.size()
         s = <const uint8_t*>PyUnicode_AsUTF8AndSize(text, &n)
-        with nogil:
+        if n < NOGIL_MIN_BYTES:
             ok = self.core.count_text(self.pattern, s, n, &count, &err)
+        else:
+            with nogil:
+                ok = self.core.count_text(self.pattern, s, n, &count, &err)
         if not ok:
             _raise_missing(s, err)
         return count
@@ -259,8 +269,11 @@ cdef class BytePairCore:
         cdef size_t k
         if self.pattern != PAT_CUSTOM:
             s = <const uint8_t*>PyUnicode_AsUTF8AndSize(text, &n)
-            with nogil:
+            if n < NOGIL_MIN_BYTES:
                 ok = self.core.encode_text(self.pattern, s, n, out[0], &err)
+            else:
+                with nogil:
+                    ok = self.core.encode_text(self.pattern, s, n, out[0], &err)
             if not ok:
                 _raise_missing(s, err)
             return 0
@@ -284,8 +297,9 @@ cdef class BytePairCore:
     cdef list _as_list(self, vector[rank_t]& ids):
         cdef Py_ssize_t k, m = ids.size()
         cdef list out = PyList_New(m)
-        cdef list ints = self._ints
+        cdef tuple ints = self._ints
         cdef PyObject* item
+        cdef object obj  # typed: untyped, Cython would infer a C int and hand the list a freed temporary
         if ints is None:
             for k in range(m):
                 obj = ids[k]
@@ -294,7 +308,7 @@ cdef class BytePairCore:
             return out
         for k in range(m):
             # Borrowed from the id cache, one INCREF for the list: no allocation, no temporary.
-            item = _list_get(ints, ids[k])
+            item = _tuple_get(ints, ids[k])
             _incref(item)
             _list_set(out, k, item)
         return out

@@ -31,7 +31,7 @@ from libcpp.vector cimport vector
 from ._types cimport PAT_CUSTOM, Pattern, split_text
 
 from ..counting import MAX_CHUNK_CHARS, _long_chunk_warning, _progress_bar
-from ..pretokenize import compile_pattern
+from ..pretokenize import compile_pattern, piece_finder
 from .core import _BUILTIN_PATTERNS
 
 __all__ = ["ChunkTable", "count_chunks"]
@@ -174,12 +174,12 @@ cdef class ChunkTable:
         cdef Py_ssize_t n
         cdef size_t cap = max_chunk_chars, cut
         if pat == PAT_CUSTOM:
-            self.add_pieces(compile_pattern(pat_str).findall(text), max_chunk_chars)
+            self.add_pieces(piece_finder(pat_str)(text), max_chunk_chars)
             return
         try:
             s = PyUnicode_AsUTF8AndSize(text, &n)
         except UnicodeEncodeError:  # lone surrogates: the regex path encodes them as the reference does
-            self.add_pieces(compile_pattern(pat_str).findall(text), max_chunk_chars)
+            self.add_pieces(piece_finder(pat_str)(text), max_chunk_chars)
             return
         with nogil:
             cut = self.count_native(pat, s, <size_t>n, cap)
@@ -195,7 +195,7 @@ cdef class ChunkTable:
         cdef size_t cap = max_chunk_chars, cut = 0, i
         if pat == PAT_CUSTOM:
             for text in texts:
-                self.add_pieces(compile_pattern(pat_str).findall(text), max_chunk_chars)
+                self.add_pieces(piece_finder(pat_str)(text), max_chunk_chars)
             return
         for text in texts:  # texts keeps every str (and its cached UTF-8) alive while the GIL is released
             try:

@@ -29,7 +29,7 @@ from libcpp.utility cimport pair
 from libcpp.vector cimport vector
 
 from ..counting import _progress_bar
-from ..train import TrainResult
+from ..train import TrainResult, _checked_count
 
 try:  # the native counting twin; train_tokenizer picks it up from this module
     from .counting import count_chunks
@@ -227,19 +227,27 @@ def train_from_counts(
     cdef Py_ssize_t size, i
     cdef const unsigned char* data
     cdef int64_t n64
+    pair_total = 0
     for chunk, n in counts.items():
         if not isinstance(chunk, bytes):
             raise ValueError(
                 f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
                 "encode str chunks with .encode('utf-8')"
             )
-        if n < 0:
-            raise ValueError(f"count of chunk {chunk!r:.40} is negative ({n}); counts must be >= 0")
+        n = _checked_count(chunk, n)
         if n > INT64_MAX:
             raise ValueError(f"count of chunk {chunk!r:.40} is {n}, beyond the 64-bit range of the native trainer")
         size = PyBytes_GET_SIZE(chunk)
         if n == 0 or size < 2:
             continue
+        # Every pair count is a sum of these: bounding the total keeps all of them inside 64 bits.
+        pair_total += n * (size - 1)
+        if pair_total > INT64_MAX:
+            raise ValueError(
+                f"the chunk counts add up to more than 2**63 - 1 pair occurrences, beyond the native trainer's "
+                "64-bit counts; divide the counts (merges depend only on their ratios, up to ties) or pass "
+                "backend='reference', which counts with Python's unbounded integers"
+            )
         if size > 0x7FFFFFFF:
             raise ValueError(f"a chunk of {size} bytes is too long; split it (counting caps chunks for this)")
         n64 = n
