@@ -45,10 +45,11 @@ def read_text_arg(path: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        from .counting import bad_utf8_message
+
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
-        raise SystemExit(f"bpe: {name}:{line}: not valid UTF-8 at byte {column + 1} of the line ({exc.reason}); "
-                         "convert it to UTF-8 first (e.g. `iconv -t UTF-8`)")
+        raise SystemExit("bpe: " + bad_utf8_message(name, line, column, exc.reason))
 
 
 def _read_input(paths: Sequence[str]) -> str:

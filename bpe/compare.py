@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Optional, Sequence
 
 from . import metrics
-from .corpora import PARALLEL_CORPORA, Language, LanguageText
+from .corpora import Language, LanguageText, is_parallel
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Tokenizer
@@ -145,7 +145,7 @@ def compare(
         timings[tok.name] = round(time.perf_counter() - start, 3)
     bar.close()
     if parallel is None:
-        parallel = all(t.corpus in PARALLEL_CORPORA for t in texts)
+        parallel = all(is_parallel(t.corpus) for t in texts)
     cmp = Comparison(rows=rows, tokenizers=names, reference=reference, corpus=corpus or
                      (texts[0].corpus if texts else ""), parallel=parallel)
     if not parallel:

@@ -53,10 +53,7 @@ def iter_file_blocks(path: "str | os.PathLike[str]", block_chars: int = BLOCK_CH
                 data = f.read(block_chars)
             except UnicodeDecodeError as exc:
                 line, column, reason = _first_bad_utf8(path) or (lines_before + carry.count("\n") + 1, 0, exc.reason)
-                raise ValueError(
-                    f"{path}:{line}: not valid UTF-8 at byte {column + 1} of the line ({reason}); "
-                    "convert the file to UTF-8 (e.g. `iconv -t UTF-8`)"
-                ) from None
+                raise ValueError(bad_utf8_message(path, line, column, reason)) from None
             except (OSError, EOFError, lzma.LZMAError) as exc:
                 raise ValueError(f"{path}: cannot read ({exc}); the file may be truncated or corrupt") from None
             if not data:
@@ -74,6 +71,12 @@ def iter_file_blocks(path: "str | os.PathLike[str]", block_chars: int = BLOCK_CH
             carry = text[cut:]
     if carry:
         yield carry
+
+
+def bad_utf8_message(name: object, line: int, column: int, reason: str) -> str:
+    """The error for invalid UTF-8 at byte `column` (0-based) of line `line` of a file or stream."""
+    return (f"{name}:{line}: not valid UTF-8 at byte {column + 1} of the line ({reason}); "
+            "convert it to UTF-8 (e.g. `iconv -t UTF-8`)")
 
 
 def _first_bad_utf8(path: "str | os.PathLike[str]") -> "tuple[int, int, str] | None":

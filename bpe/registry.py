@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
+from ._backend import env_flag
 from .core import Tokenizer
-from .pretokenize import CL100K, O200K, R50K
+from .pretokenize import CL100K, O200K, QWEN3_5_PATTERN, QWEN_PATTERN, R50K
 from .vendors import (
-    QWEN3_5_PATTERN,
     QWEN3_5_SPECIAL_TOKENS,
-    QWEN_PATTERN,
     QWEN_SPECIAL_TOKENS,
     build_hf_json,
     build_qwen,
@@ -205,7 +204,7 @@ def encoding_for_model(model: str) -> Tokenizer:
 
 def offline() -> bool:
     """Whether `BPE_OFFLINE` forbids tiktoken's downloader ("1", "true", ...; unset, "", "0", "false" allow it)."""
-    return os.environ.get("BPE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no", "off")
+    return env_flag("BPE_OFFLINE")
 
 
 def _package_candidates(spec: EncodingSpec) -> list[tuple[str, Path]]:

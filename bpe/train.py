@@ -74,8 +74,13 @@ def _merge_word(word: list[int], a: int, b: int, new_id: int, weight: int, pair_
     return out
 
 
-def _checked_count(chunk: bytes, n: object) -> int:
-    """The count as an int, or ValueError naming the chunk (a float or string count is a caller's bug)."""
+def _checked_count(chunk: object, n: object) -> int:
+    """The count of a counts entry as an int, or ValueError naming the chunk (both twins check entries here)."""
+    if not isinstance(chunk, bytes):
+        raise ValueError(
+            f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
+            "encode str chunks with .encode('utf-8')"
+        )
     try:
         value = operator.index(n)  # ints and integer types such as numpy's; not 2.5, not "3"
     except TypeError:
@@ -107,11 +112,6 @@ def train_from_counts(
     words: list[list[int]] = []
     weights: list[int] = []
     for chunk, n in counts.items():
-        if not isinstance(chunk, bytes):
-            raise ValueError(
-                f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
-                "encode str chunks with .encode('utf-8')"
-            )
         n = _checked_count(chunk, n)
         if n > 0 and len(chunk) >= 2:
             words.append(list(chunk))
@@ -256,7 +256,7 @@ def train_tokenizer_from_counts(
         # Not an error (a small corpus simply has fewer distinct pairs), but never a silent surprise.
         warnings.warn(
             f"training stopped at {first_special:,} tokens (+{len(special_tokens)} special) of the {vocab_size:,} "
-            f"asked for: no pair occurs at least {max(min_frequency, 1)} time(s) any more"
+            f"asked for: no pair occurs at least {min_frequency} time(s) any more"
             + ("" if max_token_length is None else f" within max_token_length={max_token_length}")
             + "; train on more text or ask for a smaller vocab_size",
             stacklevel=3,

